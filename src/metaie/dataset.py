@@ -1,0 +1,100 @@
+"""Read, validate and write distillation sets (the JSONL format documented in :mod:`metaie.schema`)."""
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from .errors import DataFormatError
+from .jsonl import read_jsonl, write_jsonl
+from .schema import Record, Span
+
+
+def record_from_dict(obj: dict[str, Any], path: str | Path | None = None, line: int | None = None) -> Record:
+    """Validate one JSON object of a distillation set and build a :class:`Record`."""
+    def bad(msg: str) -> DataFormatError:
+        return DataFormatError(msg, path=path, line=line)
+
+    text = obj.get("text")
+    if not isinstance(text, str):
+        raise bad("missing field 'text' (a string)")
+    raw_spans = obj.get("spans", [])
+    if not isinstance(raw_spans, list):
+        raise bad("field 'spans' must be a list")
+    spans = []
+    for i, s in enumerate(raw_spans):
+        if not isinstance(s, dict):
+            raise bad(f"spans[{i}] must be an object with label, start, end")
+        for key in ("label", "start", "end"):
+            if key not in s:
+                raise bad(f"spans[{i}] is missing field '{key}'")
+        lab, start, end = s["label"], s["start"], s["end"]
+        if not isinstance(lab, str) or not lab.strip():
+            raise bad(f"spans[{i}].label must be a non-empty string")
+        if not (isinstance(start, int) and isinstance(end, int)) or not 0 <= start < end <= len(text):
+            raise bad(f"spans[{i}] has offsets [{start}, {end}) outside the text of length {len(text)}")
+        if "text" in s and s["text"] != text[start:end]:
+            raise bad(f"spans[{i}].text {s['text']!r} differs from text[{start}:{end}] = {text[start:end]!r}")
+        spans.append(Span(start, end, lab.strip(), text[start:end]))
+    negatives = obj.get("negatives", [])
+    if not isinstance(negatives, list) or not all(isinstance(x, str) for x in negatives):
+        raise bad("field 'negatives' must be a list of strings")
+    return Record(text=text, spans=spans, negatives=[n.strip() for n in negatives if n.strip()],
+                  id=str(obj.get("id", "")), source=str(obj.get("source", "")))
+
+
+def load_records(path: str | Path) -> list[Record]:
+    """Load a distillation set; an invalid line raises :class:`DataFormatError` with file and line."""
+    records = [record_from_dict(obj, path, n) for n, obj in read_jsonl(path)]
+    if not records:
+        raise DataFormatError("no records in file", path=path)
+    return records
+
+
+def save_records(path: str | Path, records: Iterable[Record]) -> int:
+    """Write records atomically as JSONL; return the count."""
+    return write_jsonl(path, (r.to_dict() for r in records))
+
+
+def dedupe_by_text(records: Iterable[Record]) -> list[Record]:
+    """Merge records with identical text: union of spans and negatives (a label with a span is not negative)."""
+    by_text: dict[str, Record] = {}
+    for r in records:
+        if r.text not in by_text:
+            by_text[r.text] = Record(text=r.text, spans=list(r.spans), negatives=list(r.negatives),
+                                     id=r.id, source=r.source)
+            continue
+        m = by_text[r.text]
+        seen = {s.key for s in m.spans}
+        m.spans += [s for s in r.spans if s.key not in seen]
+        m.negatives += [n for n in r.negatives if n not in m.negatives]
+        if r.source and r.source not in m.source.split("+"):
+            m.source = f"{m.source}+{r.source}" if m.source else r.source
+    for m in by_text.values():
+        pos = set(m.labels)
+        m.negatives = [n for n in m.negatives if n not in pos]
+    return list(by_text.values())
+
+
+def label_counts(records: Iterable[Record]) -> Counter:
+    """How many records mention each label (positives only)."""
+    c: Counter = Counter()
+    for r in records:
+        c.update(set(r.labels))
+    return c
+
+
+def split_records(records: Sequence[Record], dev_fraction: float, seed: int) -> tuple[list[Record], list[Record]]:
+    """Seeded split into (train, held-out); held-out gets round(dev_fraction * n) records, at least 1 if n > 1."""
+    if not 0 <= dev_fraction < 1:
+        raise ValueError("dev_fraction must be in [0, 1)")
+    idx = list(range(len(records)))
+    random.Random(seed).shuffle(idx)
+    n_dev = round(dev_fraction * len(records))
+    if dev_fraction > 0 and n_dev == 0 and len(records) > 1:
+        n_dev = 1
+    dev = [records[i] for i in sorted(idx[:n_dev])]
+    train = [records[i] for i in sorted(idx[n_dev:])]
+    return train, dev

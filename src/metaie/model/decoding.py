@@ -1,0 +1,63 @@
+"""Pure decoding: per-token O/B/I probabilities -> scored character spans. No torch here.
+
+Tag indices are fixed: 0 = O, 1 = B, 2 = I.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..schema import Span
+
+O, B, I = 0, 1, 2
+TAGS = ("O", "B", "I")
+
+
+def decode_tokens(probs: np.ndarray, offsets: Sequence[tuple[int, int]], threshold: float = 0.5
+                  ) -> list[tuple[int, int, float]]:
+    """Turn one query's token probabilities into (start, end, score) character spans.
+
+    A token is inside a span when ``1 - p(O) >= threshold``; it opens a new span when ``p(B) >= p(I)``
+    or when the previous token is outside (a lenient I). A span's score is the mean of ``1 - p(O)``
+    over its tokens. ``offsets`` are the tokens' character offsets, in text order.
+
+    >>> p = np.array([[.1, .8, .1], [.2, .1, .7], [.9, .05, .05], [.1, .85, .05]])
+    >>> decode_tokens(p, [(0, 3), (4, 7), (8, 10), (11, 16)])
+    [(0, 7, 0.85), (11, 16, 0.9)]
+    """
+    out: list[tuple[int, int, float]] = []
+    start = end = -1
+    scores: list[float] = []
+
+    def close() -> None:
+        if scores:
+            out.append((start, end, round(float(np.mean(scores)), 6)))
+            scores.clear()
+
+    for (s, e), p in zip(offsets, probs):
+        inside = 1.0 - float(p[O])
+        if inside < threshold:
+            close()
+            continue
+        if not scores or p[B] >= p[I]:
+            close()
+            start = s
+        end = e
+        scores.append(inside)
+    close()
+    return out
+
+
+def resolve_overlaps(spans: list[Span]) -> list[Span]:
+    """Keep, among spans that overlap, the more probable one (the MetaIE rule); result in text order.
+
+    >>> a, b = Span(0, 5, "x", score=.9), Span(3, 8, "y", score=.6)
+    >>> resolve_overlaps([a, b]) == [a]
+    True
+    """
+    kept: list[Span] = []
+    for sp in sorted(spans, key=lambda s: (-(s.score or 0.0), s.start, s.end, s.label)):
+        if not any(sp.overlaps(k) for k in kept):
+            kept.append(sp)
+    return sorted(kept)

@@ -1,0 +1,266 @@
+"""The meta-model: a label-to-span tagger over (label, text) pairs, with extraction, saving and loading."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..errors import ConfigError, ModelLoadError
+from ..schema import Query, Span
+from .backbone import DEFAULT_BACKBONE, ID2TAG, load_token_classifier, load_tokenizer, resolve_backbone
+from .decoding import decode_tokens, resolve_overlaps
+from .encoding import Window, encode
+
+CONFIG_NAME = "metaie.json"
+FORMAT_VERSION = 1
+
+
+@dataclass
+class MetaConfig:
+    """The small metaie config stored beside the Hugging Face files of a model directory."""
+
+    format_version: int = FORMAT_VERSION
+    query_template: str = "{label}"
+    tag_scheme: str = "BIO"
+    max_length: int = 256
+    stride: int = 64
+    backbone: str = DEFAULT_BACKBONE
+    labels: list[str] = field(default_factory=list)   # labels it was trained or tuned on (most frequent first)
+    task: str | None = None
+
+    @classmethod
+    def load(cls, directory: Path) -> "MetaConfig":
+        path = directory / CONFIG_NAME
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as e:
+            raise ModelLoadError(f"{path}: malformed JSON ({e.msg})") from None
+        if data.get("format_version") != FORMAT_VERSION:
+            raise ModelLoadError(f"{path}: format_version {data.get('format_version')!r} is not supported "
+                                 f"(this metaie reads version {FORMAT_VERSION})")
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+def pick_device(device: str | None = None) -> torch.device:
+    """``cuda`` when present unless told otherwise."""
+    if device:
+        return torch.device(device)
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def collate(windows: Sequence[Window], pad_id: int, with_labels: bool = False) -> dict[str, torch.Tensor]:
+    """Pad a batch of windows to its own longest window."""
+    n, width = len(windows), max(len(w) for w in windows)
+    ids = torch.full((n, width), pad_id, dtype=torch.long)
+    mask = torch.zeros((n, width), dtype=torch.long)
+    batch: dict[str, torch.Tensor] = {}
+    tt = torch.zeros((n, width), dtype=torch.long) if windows[0].token_type_ids is not None else None
+    lab = torch.full((n, width), -100, dtype=torch.long) if with_labels else None
+    for i, w in enumerate(windows):
+        L = len(w)
+        ids[i, :L] = torch.tensor(w.input_ids)
+        mask[i, :L] = 1
+        if tt is not None:
+            tt[i, :L] = torch.tensor(w.token_type_ids)
+        if lab is not None:
+            lab[i, :L] = torch.tensor(w.labels)
+    batch["input_ids"], batch["attention_mask"] = ids, mask
+    if tt is not None:
+        batch["token_type_ids"] = tt
+    if lab is not None:
+        batch["labels"] = lab
+    return batch
+
+
+class MetaIE:
+    """Extract spans for any label from any text.
+
+    >>> m = MetaIE.from_pretrained("models/meta")                      # doctest: +SKIP
+    >>> m.extract("Tom was born in Paris in 1990.", ["person", "location", "date"])  # doctest: +SKIP
+    [Span(start=0, end=3, label='person', text='Tom', score=0.97), ...]
+    """
+
+    def __init__(self, model, tokenizer, config: MetaConfig, device: str | None = None):
+        self.model = model
+        self.tokenizer = tokenizer
+        self.config = config
+        self.device = pick_device(device)
+        self.model.to(self.device)
+        self.model.eval()
+        self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+
+    # ----------------------------------------------------------------- construction
+    @classmethod
+    def from_backbone(cls, backbone: str | None = None, max_length: int = 256, stride: int = 64,
+                      query_template: str = "{label}", device: str | None = None) -> "MetaIE":
+        """A fresh tagger on a backbone (embedded MiniLM-L6 by default) with a new O/B/I head."""
+        path = resolve_backbone(backbone)
+        tok = load_tokenizer(path)
+        model = load_token_classifier(path, new_head=True)
+        cfg = MetaConfig(query_template=query_template, max_length=max_length, stride=stride,
+                         backbone=backbone or DEFAULT_BACKBONE)
+        return cls(model, tok, cfg, device=device)
+
+    @classmethod
+    def from_pretrained(cls, path: str | os.PathLike, device: str | None = None,
+                        backend: str = "torch", threads: int | None = None) -> "MetaIE":
+        """Load a metaie model directory (Hugging Face files plus ``metaie.json``)."""
+        if threads:
+            torch.set_num_threads(threads)
+        directory = Path(path)
+        if not directory.is_dir():
+            raise ModelLoadError(f"model directory {str(path)!r} does not exist (check --model)")
+        if not (directory / CONFIG_NAME).exists():
+            raise ModelLoadError(f"{directory} is not a metaie model directory (no {CONFIG_NAME}); to start "
+                                 "from a plain encoder use `metaie train --backbone` or MetaIE.from_backbone")
+        cfg = MetaConfig.load(directory)
+        if backend == "onnx":
+            from .onnx_backend import OnnxMetaIE  # imported lazily: onnxruntime is only needed here
+            return OnnxMetaIE.load(directory, cfg, threads=threads)  # type: ignore[return-value]
+        if backend != "torch":
+            raise ConfigError(f"backend must be 'torch' or 'onnx', not {backend!r}")
+        tok = load_tokenizer(str(directory))
+        model = load_token_classifier(str(directory), new_head=False)
+        if getattr(model.config, "num_labels", None) != 3:
+            raise ModelLoadError(f"{directory}: expected a 3-tag (O, B, I) head, found {model.config.num_labels}")
+        return cls(model, tok, cfg, device=device)
+
+    def save_pretrained(self, path: str | os.PathLike, extra: dict | None = None) -> Path:
+        """Write a plain Hugging Face token-classification directory plus ``metaie.json``, atomically."""
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
+        try:
+            self.model.config.id2label, self.model.config.label2id = dict(ID2TAG), {v: k for k, v in ID2TAG.items()}
+            self.model.save_pretrained(tmp, safe_serialization=True)
+            self.tokenizer.save_pretrained(tmp)
+            (tmp / CONFIG_NAME).write_text(json.dumps(asdict(self.config), indent=2, ensure_ascii=False) + "\n",
+                                           encoding="utf-8")
+            for name, obj in (extra or {}).items():
+                (tmp / name).write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+            if target.exists():
+                old = target.with_name(f".{target.name}.old-{int(time.time() * 1000)}")
+                os.replace(target, old)
+                os.replace(tmp, target)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.replace(tmp, target)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return target
+
+    # ----------------------------------------------------------------- inference
+    def encode(self, labels: Sequence[str], texts: Sequence[str], spans=None) -> list[Window]:
+        return encode(self.tokenizer, labels, texts, self.config.max_length, self.config.stride,
+                      self.config.query_template, spans)
+
+    def _forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        batch = {k: v.to(self.device) for k, v in batch.items() if k != "labels"}
+        with torch.inference_mode():
+            if self.device.type == "cuda":
+                with torch.autocast("cuda", dtype=torch.bfloat16):
+                    logits = self.model(**batch).logits
+            else:
+                logits = self.model(**batch).logits
+        return torch.softmax(logits.float(), dim=-1).cpu()
+
+    def window_probs(self, windows: Sequence[Window], batch_size: int = 64) -> list[np.ndarray]:
+        """O/B/I probabilities of each window's text tokens; windows are batched by length."""
+        out: list[np.ndarray | None] = [None] * len(windows)
+        order = sorted(range(len(windows)), key=lambda i: len(windows[i]))
+        for k in range(0, len(order), batch_size):
+            idx = order[k:k + batch_size]
+            probs = self._forward(collate([windows[i] for i in idx], self.pad_id)).numpy()
+            for row, i in enumerate(idx):
+                out[i] = probs[row, windows[i].text_positions]
+        return out  # type: ignore[return-value]
+
+    def query_probs(self, labels: Sequence[str], texts: Sequence[str], batch_size: int = 64
+                    ) -> list[tuple[np.ndarray, list[tuple[int, int]]]]:
+        """Per query: probabilities of its text tokens merged across windows, and their offsets.
+
+        Where windows overlap, a token takes the prediction of the window in which it lies furthest
+        from an edge.
+        """
+        windows = self.encode(labels, texts)
+        probs = self.window_probs(windows, batch_size)
+        merged: list[dict[tuple[int, int], tuple[int, np.ndarray]]] = [{} for _ in labels]
+        for w, p in zip(windows, probs):
+            n = len(w.text_offsets)
+            for j, off in enumerate(w.text_offsets):
+                centrality = min(j, n - 1 - j)
+                prev = merged[w.query].get(off)
+                if prev is None or centrality > prev[0]:
+                    merged[w.query][off] = (centrality, p[j])
+        out = []
+        for m in merged:
+            offs = sorted(m)
+            arr = np.stack([m[o][1] for o in offs]) if offs else np.zeros((0, 3), dtype=np.float32)
+            out.append((arr, offs))
+        return out
+
+    def predict_queries(self, queries: Sequence[Query], threshold: float = 0.5, batch_size: int = 64
+                        ) -> list[list[Span]]:
+        """Spans answering each query (no cross-label overlap resolution: one label per query)."""
+        live = [i for i, q in enumerate(queries) if q.text.strip()]
+        results: list[list[Span]] = [[] for _ in queries]
+        if not live:
+            return results
+        qp = self.query_probs([queries[i].label for i in live], [queries[i].text for i in live], batch_size)
+        for i, (probs, offs) in zip(live, qp):
+            q = queries[i]
+            results[i] = [Span(s, e, q.label, q.text[s:e], sc) for s, e, sc in decode_tokens(probs, offs, threshold)]
+        return results
+
+    def extract_batch(self, texts: Sequence[str], labels: Sequence[str] | Sequence[Sequence[str]],
+                      threshold: float = 0.5, batch_size: int = 64, allow_overlap: bool = False
+                      ) -> list[list[Span]]:
+        """Extract spans for many texts at once; ``labels`` is one list for all texts or one list per text."""
+        if isinstance(texts, str):
+            raise TypeError("extract_batch takes a list of texts; use extract() for one text")
+        per_text = _labels_per_text(labels, len(texts))
+        queries = [Query(label=lab, text=t) for t, labs in zip(texts, per_text) for lab in labs]
+        answers = self.predict_queries(queries, threshold=threshold, batch_size=batch_size)
+        out: list[list[Span]] = []
+        k = 0
+        for labs in per_text:
+            spans = [s for a in answers[k:k + len(labs)] for s in a]
+            k += len(labs)
+            out.append(sorted(spans) if allow_overlap else resolve_overlaps(spans))
+        return out
+
+    def extract(self, text: str, labels: Sequence[str] | str, threshold: float = 0.5,
+                allow_overlap: bool = False, batch_size: int = 64) -> list[Span]:
+        """Spans of ``text`` answering each label, as half-open character offsets with scores."""
+        if isinstance(labels, str):
+            labels = [x.strip() for x in labels.split(",")]
+        return self.extract_batch([text], [list(labels)], threshold, batch_size, allow_overlap)[0]
+
+
+def _labels_per_text(labels, n: int) -> list[list[str]]:
+    if isinstance(labels, str):
+        raise ConfigError("labels must be a list of strings, not one string (split it on commas first)")
+    labels = list(labels)
+    if labels and all(isinstance(x, str) for x in labels):
+        per = [list(labels)] * n
+    elif len(labels) == n and all(isinstance(x, (list, tuple)) for x in labels):
+        per = [list(x) for x in labels]
+    else:
+        raise ConfigError("labels must be a list of strings, or one list of strings per text")
+    clean = []
+    for labs in per:
+        labs = [lab.strip() for lab in labs if isinstance(lab, str) and lab.strip()]
+        if not labs:
+            raise ConfigError("the label list is empty: give at least one label (e.g. --labels person,location)")
+        clean.append(list(dict.fromkeys(labs)))
+    return clean

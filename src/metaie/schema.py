@@ -1,0 +1,91 @@
+"""Core data structures: spans as half-open character offsets, distillation records. No torch here.
+
+A distillation set is JSONL, one record per text::
+
+    {"id": "pile-12", "text": "Tom was born in Paris.",
+     "spans": [{"label": "person", "start": 0, "end": 3, "text": "Tom"},
+               {"label": "location", "start": 16, "end": 21, "text": "Paris"}],
+     "negatives": ["date"],
+     "source": "pilener_391_bio"}
+
+``spans[*].text`` is optional and, when present, must equal ``text[start:end]``. ``negatives`` lists
+labels known to have no span in the text (they become "answer nothing" queries).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """A labelled span ``text[start:end]`` of a text (half-open character offsets).
+
+    >>> s = Span(0, 3, "person", "Tom", 0.97)
+    >>> s.to_dict()
+    {'start': 0, 'end': 3, 'label': 'person', 'text': 'Tom', 'score': 0.97}
+    """
+
+    start: int
+    end: int
+    label: str
+    text: str = ""
+    score: float | None = field(default=None, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"start": self.start, "end": self.end, "label": self.label, "text": self.text}
+        if self.score is not None:
+            d["score"] = round(float(self.score), 4)
+        return d
+
+    def overlaps(self, other: "Span") -> bool:
+        return self.start < other.end and other.start < self.end
+
+    @property
+    def key(self) -> tuple[int, int, str]:
+        return (self.start, self.end, self.label)
+
+
+@dataclass
+class Record:
+    """One text of a distillation set with its labelled spans and known-absent labels."""
+
+    text: str
+    spans: list[Span] = field(default_factory=list)
+    negatives: list[str] = field(default_factory=list)
+    id: str = ""
+    source: str = ""
+
+    @property
+    def labels(self) -> list[str]:
+        """Labels with at least one span, in first-seen order."""
+        return list(dict.fromkeys(s.label for s in self.spans))
+
+    def queries(self) -> list["Query"]:
+        """All (label, gold spans) queries of this record: positives first, then negatives."""
+        out = [Query(label=lab, text=self.text, spans=[s for s in self.spans if s.label == lab])
+               for lab in self.labels]
+        pos = set(self.labels)
+        out += [Query(label=lab, text=self.text, spans=[]) for lab in dict.fromkeys(self.negatives) if lab not in pos]
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {}
+        if self.id:
+            d["id"] = self.id
+        d["text"] = self.text
+        d["spans"] = [{"label": s.label, "start": s.start, "end": s.end, "text": self.text[s.start:s.end]}
+                      for s in sorted(self.spans)]
+        d["negatives"] = list(self.negatives)
+        if self.source:
+            d["source"] = self.source
+        return d
+
+
+@dataclass
+class Query:
+    """A label-to-span query: which spans of ``text`` answer ``label``? ``spans`` holds gold answers if known."""
+
+    label: str
+    text: str
+    spans: list[Span] = field(default_factory=list)
