@@ -64,7 +64,8 @@ def load_token_classifier(name_or_path: str, new_head: bool):
         kwargs = dict(num_labels=3, id2label=ID2TAG, label2id={v: k for k, v in ID2TAG.items()},
                       ignore_mismatched_sizes=True)
     verbosity = hf_logging.get_verbosity()
-    hf_logging.set_verbosity_error()  # the "newly initialised head" warning is expected for a backbone
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()  # the "newly initialised head" warning is expected for a backbone
     try:
         return AutoModelForTokenClassification.from_pretrained(name_or_path, **kwargs)
     except Exception as e:

@@ -141,7 +141,9 @@ class MetaIE:
         tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
         try:
             self.model.config.id2label, self.model.config.label2id = dict(ID2TAG), {v: k for k, v in ID2TAG.items()}
-            self.model.save_pretrained(tmp, safe_serialization=True)
+            from transformers.utils import logging as hf_logging
+            hf_logging.disable_progress_bar()
+            self.model.save_pretrained(tmp)
             self.tokenizer.save_pretrained(tmp)
             (tmp / CONFIG_NAME).write_text(json.dumps(asdict(self.config), indent=2, ensure_ascii=False) + "\n",
                                            encoding="utf-8")

@@ -1,0 +1,1 @@
+"""Scoring: strict micro-F1 over hashable items (spans, triples...), per label as well."""
