@@ -85,7 +85,8 @@ def parse_source(text: str) -> dict[str, str]:
 
 def parse_repos(info: dict[str, str]) -> dict[str, str]:
     """{"owner/name": commit} from the Repository and Commit / Snapshot HEAD lines."""
-    names = re.findall(r"(?:https://github\.com/)?\b([\w.-]+/[\w.-]+[\w])(?=[\s;+(]|$)", info.get("Repository", ""))
+    line = info.get("Repository", "").replace("https://github.com/", "")
+    names = re.findall(r"(?<![\w/])([\w.-]+/[\w.-]*\w)(?=[\s;+(]|$)", line)
     names = [n for n in dict.fromkeys(names)]
     commit_line = info.get("Commit") or info.get("Snapshot HEAD") or ""
     shas = re.findall(r"(?:([\w./-]+)\s+)?\b([0-9a-f]{40})\b", commit_line)
