@@ -1,17 +1,95 @@
-"""Core commands: train, extract, quickstart."""
+"""Core commands: train, extract, import, quickstart. They parse arguments and delegate."""
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import typer
+
+from ..errors import ConfigError
+
+
+def _labels(labels: str) -> list[str]:
+    out = [x.strip() for x in labels.split(",") if x.strip()]
+    if not out:
+        raise ConfigError("--labels is empty: give comma-separated labels, e.g. --labels person,location")
+    return out
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
+    def train(data: list[str] = typer.Option(..., "--data", "-d", help="Distillation JSONL file(s), or 'bundled'"),
+              out: Path = typer.Option(..., "--out", "-o", help="Output model directory"),
+              backbone: str = typer.Option(None, help="HF model name or path (default: embedded all-MiniLM-L6-v2)"),
+              init: str = typer.Option(None, help="Continue from an existing metaie model directory"),
+              epochs: int = typer.Option(3), batch_size: int = typer.Option(32), lr: float = typer.Option(5e-5),
+              warmup_ratio: float = typer.Option(0.06), schedule: str = typer.Option("linear"),
+              grad_accum: int = typer.Option(1), seed: int = typer.Option(42),
+              max_steps: int = typer.Option(None), max_length: int = typer.Option(128),
+              stride: int = typer.Option(32), dev_fraction: float = typer.Option(0.05),
+              neg_ratio: float = typer.Option(1.0, help="Negative queries per positive label"),
+              max_records: int = typer.Option(None, help="Train on a random sample of this many records"),
+              passages: bool = typer.Option(False, help="Keep bundled passages whole (default: sentences)"),
+              threads: int = typer.Option(None), checkpoint_every: int = typer.Option(200),
+              no_resume: bool = typer.Option(False, help="Ignore a previous interrupted run's state"),
+              data_root: str = typer.Option(None, help="Data root (default: $METAIE_DATA or shared/data)"),
+              device: str = typer.Option(None, help="cpu or cuda (default: cuda when present)")) -> None:
+        """Meta-train a label-to-span tagger on a distillation set."""
+        from ..training import TrainArgs
+        from ..training.meta import meta_train
+        args = TrainArgs(epochs=epochs, batch_size=batch_size, lr=lr, warmup_ratio=warmup_ratio, schedule=schedule,
+                         grad_accum=grad_accum, seed=seed, max_steps=max_steps, threads=threads,
+                         checkpoint_every=checkpoint_every, resume=not no_resume)
+        r = meta_train(data, out, args, backbone=backbone, init=init, dev_fraction=dev_fraction, neg_ratio=neg_ratio,
+                       max_records=max_records, max_length=max_length, stride=stride, data_root=data_root,
+                       sentences=not passages, device=device)
+        f1 = f"{r.best_f1:.4f}" if r.best_f1 is not None else "n/a"
+        typer.echo(f"saved {out}: held-out F1 {f1}, {r.steps} steps, {r.seconds:.0f} s")
+
+    @app.command()
     def extract(text: list[str] = typer.Argument(None, help="Text(s) to extract from"),
                 model: str = typer.Option(..., "--model", "-m", help="metaie model directory"),
                 labels: str = typer.Option(..., "--labels", "-l", help="Comma-separated labels"),
-                threshold: float = typer.Option(0.5, help="Minimum span score")) -> None:
+                threshold: float = typer.Option(0.5, help="Minimum span score"),
+                overlap: bool = typer.Option(False, help="Keep overlapping spans of different labels"),
+                as_json: bool = typer.Option(False, "--json", help="Print one JSON object per text"),
+                batch_size: int = typer.Option(64), threads: int = typer.Option(None)) -> None:
         """Extract spans for the given labels from text."""
+        from rich.console import Console
+
+        from ..display import highlight
         from ..model.tagger import MetaIE
-        m = MetaIE.from_pretrained(model)
-        for t, spans in zip(text, m.extract_batch(text, [x for x in labels.split(",")], threshold=threshold)):
-            print(t, [s.to_dict() for s in spans])
+        labs = _labels(labels)
+        if not text:
+            raise ConfigError("no text given: pass text arguments")
+        m = MetaIE.from_pretrained(model, threads=threads)
+        results = m.extract_batch(text, labs, threshold=threshold, batch_size=batch_size, allow_overlap=overlap)
+        con = Console()
+        for t, spans in zip(text, results):
+            if as_json:
+                typer.echo(json.dumps({"text": t, "spans": [s.to_dict() for s in spans]}, ensure_ascii=False))
+            else:
+                con.print(highlight(t, spans, labs))
+
+    @app.command("import")
+    def import_(fmt: str = typer.Argument(..., help="metaie | pilener | gliner | pilener-instruction | bio | "
+                                                    "sentences-per-type | bundled"),
+                paths: list[Path] = typer.Argument(None, help="Input file(s) (none for 'bundled')"),
+                out: Path = typer.Option(..., "--out", "-o", help="Output distillation JSONL"),
+                sentences: bool = typer.Option(False, help="Split texts into sentences"),
+                data_root: str = typer.Option(None)) -> None:
+        """Convert published label-to-span data into the distillation JSONL format."""
+        from ..distill.convert import convert
+        report = convert(fmt, [str(p) for p in paths or []], out, sentences=sentences, data_root=data_root)
+        typer.echo(json.dumps(report, ensure_ascii=False))
+
+    @app.command()
+    def quickstart(out: Path = typer.Option(Path("models/quickstart"), "--out", "-o"),
+                   records: int = typer.Option(3000, help="Bundled sentences to meta-train on"),
+                   epochs: int = typer.Option(1), batch_size: int = typer.Option(32),
+                   lr: float = typer.Option(1e-4), backbone: str = typer.Option(None),
+                   data_root: str = typer.Option(None)) -> None:
+        """Meta-train the default backbone on bundled data, save it, and extract from a few sentences."""
+        from ..quickstart import quickstart as run
+        run(out, records=records, epochs=epochs, batch_size=batch_size, lr=lr, data_root=data_root,
+            backbone=backbone)
