@@ -1,0 +1,43 @@
+"""Golden tests for B/I/O probability decoding and overlap resolution."""
+import numpy as np
+
+from metaie.model.decoding import decode_tokens, resolve_overlaps
+from metaie.schema import Span
+
+OFFS = [(0, 3), (4, 7), (8, 10), (11, 16), (17, 20)]
+
+
+def p(*rows):
+    return np.array(rows, dtype=np.float32)
+
+
+def test_b_i_o_golden():
+    probs = p([.1, .8, .1], [.2, .1, .7], [.9, .05, .05], [.1, .85, .05], [.1, .1, .8])
+    assert decode_tokens(probs, OFFS) == [(0, 7, 0.85), (11, 20, 0.9)]
+
+
+def test_adjacent_b_starts_new_span():
+    probs = p([.1, .8, .1], [.1, .8, .1], [.9, .05, .05], [.9, .05, .05], [.9, .05, .05])
+    assert [(s, e) for s, e, _ in decode_tokens(probs, OFFS)] == [(0, 3), (4, 7)]
+
+
+def test_lenient_i_after_o_opens_span():
+    probs = p([.9, .05, .05], [.2, .1, .7], [.2, .1, .7], [.9, .05, .05], [.9, .05, .05])
+    assert [(s, e) for s, e, _ in decode_tokens(probs, OFFS)] == [(4, 10)]
+
+
+def test_threshold_monotone():
+    probs = p([.4, .5, .1], [.7, .1, .2], [.9, .05, .05], [.1, .85, .05], [.9, .05, .05])
+    assert [(s, e) for s, e, _ in decode_tokens(probs, OFFS, 0.5)] == [(0, 3), (11, 16)]
+    assert [(s, e) for s, e, _ in decode_tokens(probs, OFFS, 0.25)] == [(0, 7), (11, 16)]
+    assert decode_tokens(probs, OFFS, 0.95) == []
+
+
+def test_empty():
+    assert decode_tokens(np.zeros((0, 3)), []) == []
+
+
+def test_overlaps_keep_more_probable():
+    a, b, c = Span(0, 5, "x", score=.6), Span(3, 8, "y", score=.9), Span(10, 12, "z", score=.1)
+    assert resolve_overlaps([a, b, c]) == [b, c]
+    assert resolve_overlaps([Span(0, 3, "x", score=.5), Span(0, 3, "y", score=.7)])[0].label == "y"
