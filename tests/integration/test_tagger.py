@@ -1,0 +1,124 @@
+"""The tagger on a tiny real model: overfitting, long texts, save/load, unicode, bad inputs."""
+import json
+
+import pytest
+import torch
+
+from metaie.errors import ConfigError, ModelLoadError
+from metaie.model.tagger import MetaIE
+from metaie.schema import Query, Span
+from metaie.training import TrainArgs, fit
+from metaie.training.trainer import span_f1
+
+T1 = "Tom was born in Paris in 1990 ."
+T2 = "Anna lives in London and works at Acme Corp ."
+T3 = "Mary went to Madrid with her friend Peter ."
+
+
+def gold_queries():
+    return [Query("person", T1, [Span(0, 3, "person", "Tom")]),
+            Query("city", T1, [Span(16, 21, "city", "Paris")]),
+            Query("year", T1, [Span(25, 29, "year", "1990")]),
+            Query("person", T2, [Span(0, 4, "person", "Anna")]),
+            Query("company", T2, [Span(34, 43, "company", "Acme Corp")]),
+            Query("year", T2, []),
+            Query("person", T3, [Span(0, 4, "person", "Mary"), Span(36, 41, "person", "Peter")]),
+            Query("city", T3, [Span(13, 19, "city", "Madrid")])]
+
+
+@pytest.fixture(scope="module")
+def overfit(tiny_backbone, tmp_path_factory):
+    """The tiny model trained to memorise the gold queries (a few dozen steps)."""
+    torch.manual_seed(0)
+    m = MetaIE.from_backbone(str(tiny_backbone), max_length=32, stride=8, device="cpu")
+    qs = gold_queries()
+    out = tmp_path_factory.mktemp("overfit") / "model"
+    r = fit(m, qs, qs, TrainArgs(epochs=40, batch_size=4, lr=3e-3, warmup_ratio=0.0, schedule="constant",
+                                 progress=False, seed=1), out_dir=out)
+    return m, out, r
+
+
+def test_overfits_to_f1_one(overfit, assert_no_unk):
+    m, out, r = overfit
+    for t in (T1, T2, T3):
+        assert_no_unk(t)
+    assert r.best_f1 == 1.0
+    assert span_f1(m, gold_queries())["f1"] == 1.0
+    spans = m.extract(T2, ["person", "company", "year"])
+    assert [(s.text, s.label) for s in spans] == [("Anna", "person"), ("Acme Corp", "company")]
+    assert all(0.5 <= s.score <= 1 for s in spans)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["best_f1"] == 1.0 and manifest["train_queries"] == 8 and len(manifest["history"]) == 40
+
+
+def test_save_load_roundtrip_identical(overfit, tmp_path):
+    m, out, _ = overfit
+    again = MetaIE.from_pretrained(out, device="cpu")
+    texts = [T1, T2, T3, "Bob met Tom in Rome on Monday ."]
+    labs = ["person", "city", "company", "year"]
+    assert again.extract_batch(texts, labs, threshold=0.3) == m.extract_batch(texts, labs, threshold=0.3)
+    a = again.extract_batch(texts, labs, threshold=0.3)
+    b = m.extract_batch(texts, labs, threshold=0.3)
+    assert [[s.score for s in x] for x in a] == [[s.score for s in x] for x in b]
+
+
+def test_plain_transformers_loads_model_dir(overfit):
+    from transformers import AutoModelForTokenClassification
+    _, out, _ = overfit
+    hf = AutoModelForTokenClassification.from_pretrained(out)
+    assert hf.config.id2label == {0: "O", 1: "B", 2: "I"}
+    assert (out / "model.safetensors").exists() and json.loads((out / "metaie.json").read_text())["format_version"] == 1
+
+
+def test_entity_past_token_1000_is_found(overfit):
+    m, _, _ = overfit
+    filler = " ".join(["the"] * 1100)
+    text = f"{filler} Anna lives in London and works at Acme Corp . {filler}"
+    spans = m.extract(text, ["company", "person"])
+    start = text.index("Acme Corp")
+    assert len(m.tokenizer(text, add_special_tokens=False)["input_ids"]) > 2200
+    assert Span(start, start + 9, "company", "Acme Corp") in spans
+    assert any(s.text == "Anna" and s.label == "person" for s in spans)
+
+
+def test_batch_equals_single(overfit):
+    m, _, _ = overfit
+    texts = [T1, T2, T3]
+    batch = m.extract_batch(texts, ["person", "city"], batch_size=2)
+    assert batch == [m.extract(t, ["person", "city"]) for t in texts]
+    per_text = m.extract_batch(texts, [["person"], ["company"], ["city"]])
+    assert [[s.label for s in x] for x in per_text] == [["person"], ["company"], ["city"]]
+
+
+def test_overlap_rule(overfit):
+    m, _, _ = overfit
+    both = m.extract(T1, ["person", "person name"], threshold=0.05, allow_overlap=True)
+    single = m.extract(T1, ["person", "person name"], threshold=0.05)
+    assert len(single) <= len(both)
+    assert all(not a.overlaps(b) for i, a in enumerate(single) for b in single[i + 1:])
+
+
+def test_empty_text_and_unicode_offsets(overfit):
+    m, _, _ = overfit
+    assert m.extract("", ["person"]) == [] and m.extract("   ", ["person"]) == []
+    text = "José loves 東京 😀 and 大阪 ."
+    for s in m.extract(text, ["city", "person"], threshold=0.0, allow_overlap=True):
+        assert s.text == text[s.start:s.end] and 0 <= s.start < s.end <= len(text)
+
+
+def test_bad_inputs(overfit, tmp_path, tiny_backbone):
+    m, _, _ = overfit
+    with pytest.raises(ConfigError, match="label list is empty"):
+        m.extract(T1, [])
+    with pytest.raises(ConfigError, match="label list is empty"):
+        m.extract(T1, ["  "])
+    with pytest.raises(ModelLoadError, match="does not exist"):
+        MetaIE.from_pretrained(tmp_path / "nope")
+    with pytest.raises(ModelLoadError, match="not a metaie model directory"):
+        MetaIE.from_pretrained(tiny_backbone)  # a plain HF directory
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "metaie.json").write_text('{"format_version": 99}')
+    with pytest.raises(ModelLoadError, match="format_version 99"):
+        MetaIE.from_pretrained(tmp_path / "m")
+    with pytest.raises(ModelLoadError, match="cannot load a tokenizer"):
+        MetaIE.from_backbone(str(tmp_path / "no-such-backbone"))
