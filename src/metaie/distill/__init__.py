@@ -1,0 +1,1 @@
+"""Distillation: corpus sampling, the teacher-driven builder, label statistics and reports."""
