@@ -119,7 +119,9 @@ class FakeOpenAI:
                 text = fake.answer(sentence)
                 finish = "stop"
                 if kind == "truncate":
-                    text, finish = text[: max(1, int(len(text) * 0.6))], "length"
+                    n = max(1, int(len(text) * 0.6))
+                    n += 3 if text[n - 1] == "\n" else 0  # always cut inside a line
+                    text, finish = text[:n], "length"
                 prompt_tokens = sum(len(m["content"].split()) for m in body["messages"])
                 completion_tokens = len(text.split())
                 with fake.lock:
