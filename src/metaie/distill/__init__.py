@@ -1,1 +1,1 @@
-"""Distillation data: importers of published label-to-span sets, corpus reading, dataset building."""
+"""Distillation data: corpus sampling, the teacher-driven builder, importers of published sets, label statistics."""

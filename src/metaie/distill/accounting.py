@@ -1,0 +1,95 @@
+"""Counts, tokens and cost of a distillation run, and its progress bar.
+
+>>> u = Usage(price_input=0.15, price_output=0.60)
+>>> u.add_response(1_000_000, 500_000); round(u.cost, 4)
+0.45
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Usage:
+    """Accounting of one run. Prices are USD per million tokens; cost counts only this run's requests."""
+
+    price_input: float = 0.0
+    price_output: float = 0.0
+    requests: int = 0            # HTTP attempts made in this run (successful or not)
+    responses: int = 0           # answers received in this run
+    cache_hits: int = 0
+    retries: int = 0
+    failed: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_prompt_tokens: int = 0
+    cached_completion_tokens: int = 0
+    errors: Counter = field(default_factory=Counter)  # retryable faults by kind
+
+    def add_response(self, prompt_tokens: int, completion_tokens: int) -> None:
+        self.responses += 1
+        self.prompt_tokens += prompt_tokens
+        self.completion_tokens += completion_tokens
+
+    def add_cached(self, prompt_tokens: int, completion_tokens: int) -> None:
+        self.cache_hits += 1
+        self.cached_prompt_tokens += prompt_tokens
+        self.cached_completion_tokens += completion_tokens
+
+    def price(self, prompt_tokens: int, completion_tokens: int) -> float:
+        return (prompt_tokens * self.price_input + completion_tokens * self.price_output) / 1e6
+
+    @property
+    def cost(self) -> float:
+        return self.price(self.prompt_tokens, self.completion_tokens)
+
+    @property
+    def cost_saved(self) -> float:
+        return self.price(self.cached_prompt_tokens, self.cached_completion_tokens)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"requests": self.requests, "responses": self.responses, "cache_hits": self.cache_hits,
+                "retries": self.retries, "failed": self.failed, "errors_by_kind": dict(self.errors),
+                "prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
+                "cached_prompt_tokens": self.cached_prompt_tokens,
+                "cached_completion_tokens": self.cached_completion_tokens,
+                "price_per_million": {"input": self.price_input, "output": self.price_output},
+                "cost_usd": round(self.cost, 6), "cost_saved_by_cache_usd": round(self.cost_saved, 6)}
+
+
+class Progress:
+    """A rich progress bar with rate, ETA and cost so far (silent when disabled)."""
+
+    def __init__(self, total: int, usage: Usage, enabled: bool = True):
+        self.usage, self._bar, self._task = usage, None, None
+        if enabled:
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress as RichProgress, TextColumn,
+                                       TimeElapsedColumn, TimeRemainingColumn)
+            self._bar = RichProgress(TextColumn("distill"), BarColumn(), MofNCompleteColumn(),
+                                     TextColumn("{task.fields[rate]}"),
+                                     TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                                     TextColumn("{task.fields[info]}"), transient=False)
+            self._task = self._bar.add_task("distill", total=total, rate="", info=self._info())
+
+    def _info(self) -> str:
+        u = self.usage
+        return f"${u.cost:.4f} | cached {u.cache_hits} | retries {u.retries} | failed {u.failed}"
+
+    def __enter__(self) -> "Progress":
+        if self._bar:
+            self._bar.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._bar:
+            self.advance(0)
+            self._bar.stop()
+
+    def advance(self, n: int = 1) -> None:
+        if self._bar is None:
+            return
+        self._bar.update(self._task, advance=n, info=self._info())
+        speed = self._bar.tasks[0].speed
+        self._bar.update(self._task, rate=f"{speed:.1f} sent/s" if speed else "")
