@@ -20,7 +20,7 @@ DEMO = [
 ]
 
 
-def quickstart(out: str | Path = "models/quickstart", records: int = 3000, epochs: int = 1,
+def quickstart(out: str | Path = "models/quickstart", records: int = 1200, epochs: int = 1,
                batch_size: int = 32, lr: float = 1e-4, data_root: str | None = None,
                backbone: str | None = None, console: Console | None = None, seed: int = 42) -> dict:
     """Meta-train on ``records`` bundled sentences, save to ``out``, extract open labels from demo sentences."""
@@ -34,7 +34,7 @@ def quickstart(out: str | Path = "models/quickstart", records: int = 3000, epoch
     args = TrainArgs(epochs=epochs, batch_size=batch_size, lr=lr, warmup_ratio=0.06, seed=seed,
                      checkpoint_every=50, eval_batch_size=128)
     result = meta_train(["bundled"], out, args, backbone=backbone, dev_fraction=0.05, max_records=records,
-                        max_length=128, stride=32, data_root=data_root, max_dev_queries=400)
+                        max_length=64, stride=16, data_root=data_root, max_dev_queries=300)
     f1 = f"{result.best_f1:.3f}" if result.best_f1 is not None else "n/a"
     con.print(f"saved to [bold]{out}[/]: held-out span F1 {f1}, {result.steps} steps in {result.seconds:.0f} s")
     model = MetaIE.from_pretrained(out)

@@ -85,7 +85,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def quickstart(out: Path = typer.Option(Path("models/quickstart"), "--out", "-o"),
-                   records: int = typer.Option(3000, help="Bundled sentences to meta-train on"),
+                   records: int = typer.Option(1200, help="Bundled sentences to meta-train on"),
                    epochs: int = typer.Option(1), batch_size: int = typer.Option(32),
                    lr: float = typer.Option(1e-4), backbone: str = typer.Option(None),
                    data_root: str = typer.Option(None)) -> None:
