@@ -246,6 +246,11 @@ class _Progress:
                 self.t0, self.step0 = _t.time() , step - 1
             dt = _t.time() - self.t0
             rate = f"{(step - self.step0) / dt:.2f} steps/s" if dt > 0 else ""
+            if not self.bar.console.is_terminal and _t.time() - getattr(self, "last_line", 0) > 30:
+                self.last_line = _t.time()  # plain lines for logs: rich redraws only on a terminal
+                eta = (self.bar.tasks[0].total - step) * dt / max(step - self.step0, 1)
+                self.bar.console.print(f"step {step}/{self.bar.tasks[0].total} epoch {epoch}/{epochs} "
+                                       f"loss {loss if loss is not None else float('nan'):.4f} {rate} eta {eta:.0f}s")
             self.bar.update(self.task, completed=step, epoch=f"{epoch}/{epochs}", rate=rate,
                             loss=f"{loss:.4f}" if loss is not None else "-")
 
