@@ -40,15 +40,16 @@ def build_tokenizer():
 
 @pytest.fixture(scope="session")
 def tiny_backbone(tmp_path_factory):
-    """A directory holding a tiny random BERT (2 layers, 32 wide) and its tokenizer."""
+    """A directory holding a tiny random BERT (2 layers, 64 wide, no dropout) and its tokenizer."""
     import torch
     from transformers import BertConfig, BertForTokenClassification
 
     torch.manual_seed(0)
     path = tmp_path_factory.mktemp("tiny-bert")
     tok = build_tokenizer()
-    cfg = BertConfig(vocab_size=len(tok), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                     intermediate_size=64, max_position_embeddings=2048, num_labels=3)
+    cfg = BertConfig(vocab_size=len(tok), hidden_size=64, num_hidden_layers=2, num_attention_heads=2,
+                     intermediate_size=128, max_position_embeddings=2048, num_labels=3,
+                     hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
     BertForTokenClassification(cfg).save_pretrained(path)
     tok.save_pretrained(path)
     return path

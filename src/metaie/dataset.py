@@ -58,24 +58,53 @@ def save_records(path: str | Path, records: Iterable[Record]) -> int:
     return write_jsonl(path, (r.to_dict() for r in records))
 
 
+def _nonspace(text: str) -> list[int]:
+    return [i for i, ch in enumerate(text) if not ch.isspace()]
+
+
+def _move_span(sp: Span, src: str, dst: str, src_pos: list[int], dst_pos: list[int]) -> Span | None:
+    """Map a span between two texts equal up to whitespace, through their non-space characters."""
+    import bisect
+    k = bisect.bisect_left(src_pos, sp.start)
+    j = bisect.bisect_left(src_pos, sp.end) - 1
+    if k > j or j >= len(dst_pos):
+        return None
+    start, end = dst_pos[k], dst_pos[j] + 1
+    return Span(start, end, sp.label, dst[start:end])
+
+
 def dedupe_by_text(records: Iterable[Record]) -> list[Record]:
-    """Merge records with identical text: union of spans and negatives (a label with a span is not negative)."""
-    by_text: dict[str, Record] = {}
+    """Merge records whose texts are equal up to whitespace: union of spans and negatives.
+
+    The first record's text is kept; spans of later ones are mapped onto it. A label with a span is
+    never a negative.
+
+    >>> a = Record("end-of-life care", [Span(0, 11, "treatment", "end-of-life")])
+    >>> b = Record("end - of - life care", [Span(16, 20, "service")], ["date"])
+    >>> [(s.text, s.label) for s in dedupe_by_text([a, b])[0].spans]
+    [('end-of-life', 'treatment'), ('care', 'service')]
+    """
+    by_key: dict[str, Record] = {}
     for r in records:
-        if r.text not in by_text:
-            by_text[r.text] = Record(text=r.text, spans=list(r.spans), negatives=list(r.negatives),
-                                     id=r.id, source=r.source)
+        key = "".join(r.text.split())
+        if key not in by_key:
+            by_key[key] = Record(text=r.text, spans=list(r.spans), negatives=list(r.negatives),
+                                 id=r.id, source=r.source)
             continue
-        m = by_text[r.text]
+        m = by_key[key]
+        spans = r.spans
+        if r.text != m.text:
+            src_pos, dst_pos = _nonspace(r.text), _nonspace(m.text)
+            spans = [x for x in (_move_span(sp, r.text, m.text, src_pos, dst_pos) for sp in r.spans) if x]
         seen = {s.key for s in m.spans}
-        m.spans += [s for s in r.spans if s.key not in seen]
+        m.spans += [s for s in spans if s.key not in seen]
         m.negatives += [n for n in r.negatives if n not in m.negatives]
         if r.source and r.source not in m.source.split("+"):
             m.source = f"{m.source}+{r.source}" if m.source else r.source
-    for m in by_text.values():
+    for m in by_key.values():
         pos = set(m.labels)
         m.negatives = [n for n in m.negatives if n not in pos]
-    return list(by_text.values())
+    return list(by_key.values())
 
 
 def label_counts(records: Iterable[Record]) -> Counter:

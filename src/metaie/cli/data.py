@@ -1,0 +1,59 @@
+"""`metaie data`: list the datasets, download one into the data root, print the data root in force."""
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+data_app = typer.Typer(name="data", help="Datasets: list, download (sha256-verified), data root.",
+                       no_args_is_help=True)
+
+_ROOT = typer.Option(None, "--data-root", help="Data root (default: $METAIE_DATA, shared/data beside the repo, "
+                                               "else ~/.cache/metaie/data)")
+_MANIFEST = typer.Option(None, "--manifest", help="Dataset manifest JSON (default: the one shipped with metaie)")
+
+
+def _mib(n: int) -> str:
+    return f"{n / 2**20:.1f} MiB"
+
+
+@data_app.command("list")
+def list_cmd(data_root: Optional[str] = _ROOT, manifest: Optional[str] = _MANIFEST) -> None:
+    """List the datasets: files, size, and whether each is complete under the data root."""
+    from ..data_download import list_datasets
+    from ..data_root import data_root as resolve
+    rows = list_datasets(data_root, manifest)
+    typer.echo(f"data root: {resolve(data_root)}")
+    width = max(len(r.name) for r in rows) if rows else 4
+    for r in rows:
+        typer.echo(f"{r.name:<{width}}  {r.files:>5} files  {_mib(r.size):>10}  "
+                   f"{'present' if r.present else 'missing'}")
+
+
+@data_app.command("download")
+def download_cmd(names: list[str] = typer.Argument(..., help="Dataset name(s), or 'all'"),
+                 data_root: Optional[str] = _ROOT,
+                 base_url: Optional[str] = typer.Option(
+                     None, "--base-url", help="Mirror serving <URL>/<dataset>/<path> (default: $METAIE_DATA_MIRROR)"),
+                 force: bool = typer.Option(False, "--force", help="Fetch again even files that verify"),
+                 quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar"),
+                 manifest: Optional[str] = _MANIFEST) -> None:
+    """Fetch dataset files from their public source (or a mirror) and verify each sha256."""
+    from ..data_download import download, load_manifest
+    if names == ["all"]:
+        names = sorted(load_manifest(manifest)["datasets"])
+    for name in names:
+        path = download(name, root=data_root, base_url=base_url, force=force, progress=not quiet,
+                        manifest=manifest)
+        typer.echo(f"{name}: {path}")
+
+
+@data_app.command("path")
+def path_cmd(data_root: Optional[str] = _ROOT) -> None:
+    """Print the data root in force."""
+    from ..data_root import data_root as resolve
+    typer.echo(str(resolve(data_root)))
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(data_app, name="data")

@@ -1,0 +1,1 @@
+"""Distillation data: importers of published label-to-span sets, corpus reading, dataset building."""
