@@ -15,6 +15,7 @@ def _register_all() -> None:
     from . import core
     core.register(app)
     from . import data; data.register(app)
+    from . import tasks; tasks.register(app)
     # Further areas add one line each here (distill, tasks, serve, data).
 
 
