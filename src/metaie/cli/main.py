@@ -16,6 +16,7 @@ def _register_all() -> None:
     core.register(app)
     from . import data; data.register(app)
     from . import distill; distill.register(app)
+    from . import tasks; tasks.register(app)
     # Further areas add one line each here (distill, tasks, serve, data).
 
 

@@ -1,0 +1,63 @@
+"""Task commands: finetune, evaluate, benchmark. They parse options and delegate to metaie.evaluation."""
+from __future__ import annotations
+
+import json
+from typing import Optional
+
+import typer
+
+_ROOT = typer.Option(None, "--data-root", help="Folder holding the datasets (default: $METAIE_DATA, ../shared/data)")
+_SCHEMA = typer.Option(None, "--schema", help="Task schema YAML (default: the shipped one for the dataset)")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def finetune(model: Optional[str] = typer.Option(None, "--model", "-m", help="metaie model directory to start from"),
+                 backbone: Optional[str] = typer.Option(None, "--backbone", help="Start from a plain backbone instead"),
+                 task: Optional[str] = typer.Option(None, "--task", help="ner, re, ee, srl, absa, aste"),
+                 data: str = typer.Option(..., "--data", help="Dataset name under the data root, or a folder"),
+                 shots: int = typer.Option(5, "--shots", help="K: mentions per label"),
+                 seed: int = typer.Option(1, "--seed"),
+                 out: str = typer.Option(..., "--out", help="Output model directory"),
+                 epochs: int = typer.Option(10, "--epochs"), batch_size: int = typer.Option(8, "--batch-size"),
+                 lr: float = typer.Option(5e-5, "--lr"), schema: Optional[str] = _SCHEMA,
+                 data_root: Optional[str] = _ROOT) -> None:
+        """Fine-tune on K shots per label of a task dataset."""
+        from ..evaluation.adapt import StartPoint, finetune as run
+        from ..training import TrainArgs
+        start = StartPoint("model" if model else "backbone", model=model, backbone=backbone)
+        _, res, info = run(start, data, shots, seed, out, TrainArgs(epochs=epochs, batch_size=batch_size, lr=lr),
+                           root=data_root, schema=schema, task=task)
+        typer.echo(f"fine-tuned on {info['examples']} examples ({info['queries']} queries) in {res.seconds:.1f}s -> {out}")
+
+    @app.command()
+    def evaluate(model: str = typer.Option(..., "--model", "-m", help="metaie model directory"),
+                 task: Optional[str] = typer.Option(None, "--task"),
+                 data: str = typer.Option(..., "--data", help="Dataset name under the data root, or a folder"),
+                 split: str = typer.Option("test", "--split"),
+                 limit: Optional[int] = typer.Option(None, "--limit", help="Seeded random sub-sample of the split"),
+                 threshold: float = typer.Option(0.5, "--threshold"), schema: Optional[str] = _SCHEMA,
+                 data_root: Optional[str] = _ROOT,
+                 json_out: Optional[str] = typer.Option(None, "--json", help="Also write all metrics to this file")) -> None:
+        """Score a model on a task dataset split (strict micro F1, per label too)."""
+        from ..evaluation.adapt import evaluate as run
+        from ..jsonl import write_json
+        from ..model.tagger import MetaIE
+        res = run(MetaIE.from_pretrained(model), data, split, root=data_root, schema=schema, task=task,
+                  threshold=threshold, limit=limit)
+        sub = f" (sub-sample of {res['examples_in_split']})" if res["subsampled"] else ""
+        for name, m in res["metrics"].items():
+            typer.echo(f"{name:16s} P={m['precision']:.4f} R={m['recall']:.4f} F1={m['f1']:.4f} "
+                       f"tp={m['tp']} fp={m['fp']} fn={m['fn']}")
+        typer.echo(f"{res['task']} {data}/{split}: {res['examples']} examples{sub}, main metric {res['main']} "
+                   f"F1={res['f1']:.4f}")
+        if json_out:
+            write_json(json_out, res)
+
+    @app.command()
+    def benchmark(config: str = typer.Option(..., "--config", help="Benchmark YAML (see bench/paper.yaml)"),
+                  out: str = typer.Option("results", "--out", help="Results folder (re-running resumes)")) -> None:
+        """Run the few-shot / zero-shot benchmark; writes CSVs, results.md and PNG plots."""
+        from ..evaluation.benchmark import run_benchmark
+        rows = run_benchmark(config, out, log=typer.echo)
+        typer.echo(json.dumps({"runs": len(rows), "out": out}))

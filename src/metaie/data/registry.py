@@ -1,0 +1,219 @@
+"""Named datasets (folders under the data root) and format sniffing for a user's own folder.
+
+>>> spec, folder = resolve("conll04", root="/nonexistent") if False else (DATASETS["conll04"], None)
+>>> spec.task, sorted(spec.files)
+('re', ['dev', 'test', 'train'])
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from ..data_root import data_root
+from ..errors import ConfigError, DataFormatError
+from ..tasks.structures import Example
+from . import absa, brat, casie, columns, spert, srl
+
+LAST_REPORT: dict[str, object] = {}  # loader side reports (JNLPBA alignment, CASIE fixes), by dataset name
+
+
+def _bio(tag_first: bool | None = None) -> Callable[[Path, str], list[Example]]:
+    def load(path: Path, prefix: str) -> list[Example]:
+        tf = columns.sniff_tag_first(path) if tag_first is None else tag_first
+        return columns.read_bio(path, tag_first=tf, prefix=prefix)
+    return load
+
+
+def _standoff(path: Path, prefix: str) -> list[Example]:
+    exs, rep = brat.read_standoff_dir(path, prefix=prefix)
+    LAST_REPORT["standoff"] = rep
+    return exs
+
+
+def _casie(split: str) -> Callable[[Path, str], list[Example]]:
+    def load(path: Path, prefix: str) -> list[Example]:
+        exs, rep = casie.read_casie(path, split)
+        LAST_REPORT["casie"] = rep
+        return exs
+    return load
+
+
+def _qasrl(split: str) -> Callable[[Path, str], list[Example]]:
+    def load(path: Path, prefix: str) -> list[Example]:
+        out = []
+        for domain in ("wikinews", "wikipedia"):
+            g = path / "data" / "gold" / f"{domain}.{split}.gold.csv"
+            s = path / "data" / "sentences" / f"{domain}.{split}.full.csv"
+            if g.exists():
+                out += srl.read_qasrl(g, s, prefix=f"{prefix}{domain}:")
+        return out
+    return load
+
+
+def _json_ie(path: Path, prefix: str) -> list[Example]:
+    head = path.read_text(encoding="utf-8")[:4000]
+    if '"entity_mentions"' in head or '"event_mentions"' in head:
+        return spert.read_oneie(path)
+    if '"sentences"' in head:
+        return spert.read_dygie(path)
+    if '"tokens"' in head and '"entities"' in head:
+        return spert.read_spert(path, prefix=prefix)
+    raise DataFormatError("JSON in none of the known IE formats (SpERT, OneIE, DyGIE++)", path=path)
+
+
+@dataclass
+class DatasetSpec:
+    """A dataset: its task, folder under the data root, and per split a file (or folder) and a reader."""
+
+    name: str
+    task: str
+    folder: str
+    files: dict[str, str]
+    reader: Callable[[Path, str], list[Example]] | dict[str, Callable[[Path, str], list[Example]]]
+    note: str = ""
+    few_shot_from: str = "train"
+    extra: dict = field(default_factory=dict)
+
+    def read(self, folder: Path, split: str) -> list[Example]:
+        if split not in self.files:
+            raise ConfigError(f"dataset {self.name!r} has no split {split!r}; its splits are {sorted(self.files)}")
+        target = folder / self.files[split] if self.files[split] else folder
+        if not target.exists():
+            raise ConfigError(f"split {split!r} of {self.name!r} is missing: expected {target}")
+        reader = self.reader[split] if isinstance(self.reader, dict) else self.reader
+        return reader(target, f"{self.name}:{split}:")
+
+
+def _three(names: tuple[str, str, str]) -> dict[str, str]:
+    return dict(zip(("train", "dev", "test"), names))
+
+
+DATASETS: dict[str, DatasetSpec] = {}
+
+
+def _add(spec: DatasetSpec) -> None:
+    DATASETS[spec.name] = spec
+
+
+_add(DatasetSpec("conll2003", "ner", "conll2003", _three(("eng.train", "eng.testa", "eng.testb")), _bio(False)))
+_add(DatasetSpec("wnut2017", "ner", "wnut2017",
+                 _three(("wnut17train.conll", "emerging.dev.conll", "emerging.test.annotated")), _bio(False)))
+_add(DatasetSpec("jnlpba", "ner", "jnlpba", _three(("standoff/train", "cambridgeltl_bio_split/devel.tsv",
+                                                    "original-data/test/Genia4EReval1.iob2")),
+                 {"train": _standoff, "dev": _bio(False), "test": _bio(False)},
+                 note="train converted from brat standoff; dev (cambridgeltl) is carved out of train"))
+for _d in ("movie", "restaurant"):
+    _add(DatasetSpec(f"mit_{_d}", "ner", f"mit_movie_restaurant/{_d}", {"train": "train.txt", "test": "test.txt"},
+                     _bio(True)))
+for _d in ("ai", "literature", "music", "politics", "science"):
+    _add(DatasetSpec(f"crossner_{_d}", "ner", f"crossner/{_d}", _three(("train.txt", "dev.txt", "test.txt")),
+                     _bio(False)))
+_add(DatasetSpec("conll04", "re", "conll04", _three(("train_triples.json", "dev_triples.json", "test_triples.json")),
+                 spert.read_spert))
+for _k in range(10):
+    _add(DatasetSpec(f"ade_fold{_k}", "re", "ade", {"train": f"raw/ade_split_{_k}_train.json",
+                                                    "test": f"raw/ade_split_{_k}_test.json"}, spert.read_spert))
+DATASETS["ade"] = DatasetSpec("ade", "re", "ade", dict(DATASETS["ade_fold0"].files), spert.read_spert,
+                              note="fold 0 of 10; ade_fold0..ade_fold9 for cross-validation")
+_add(DatasetSpec("casie", "ee", "casie", {"train": "", "dev": "", "test": ""},
+                 {s: _casie(s) for s in ("train", "dev", "test")}, note=casie.__doc__.split("\n\n")[1]))
+for _d in ("laptop14", "rest14"):
+    _add(DatasetSpec(_d, "absa", f"semeval14_absa_e2e/{_d}", _three(("train.txt", "dev.txt", "test.txt")),
+                     absa.read_absa_e2e))
+for _d in ("14lap", "14res"):
+    _add(DatasetSpec(f"aste_{_d}", "aste", f"aste_v2/{_d}",
+                     _three(("train_triplets.txt", "dev_triplets.txt", "test_triplets.txt")), absa.read_aste))
+_add(DatasetSpec("qasrl", "srl", "qasrl_gs", {"dev": "", "test": ""}, {s: _qasrl(s) for s in ("dev", "test")},
+                 note="QA-SRL gold has no train split: few-shot examples are sampled from dev", few_shot_from="dev"))
+_add(DatasetSpec("ace2005", "ee", "ace2005", _three(("train.json", "dev.json", "test.json")), _json_ie,
+                 note="user-supplied (licensed): OneIE or DyGIE++ JSON lines"))
+for _v in ("2005", "2012"):
+    _add(DatasetSpec(f"conll{_v}_srl", "srl", f"conll{_v}_srl", _three(("train.txt", "dev.txt", "test.txt")),
+                     (lambda v: lambda p, pre: srl.read_conll_srl(p, f"conll{v}", prefix=pre))(_v),
+                     note="user-supplied (licensed) CoNLL SRL columns"))
+
+
+def _sniff(folder: Path) -> DatasetSpec:
+    """Guess the format of a user's folder from its file names and first lines."""
+    name = folder.name
+    files = {p.name for p in folder.iterdir()} if folder.is_dir() else set()
+
+    def first(n: str) -> str:
+        try:
+            with open(folder / n, encoding="utf-8") as f:
+                return f.read(2000)
+        except OSError:
+            return ""
+    if "eng.train" in files:
+        return DatasetSpec(name, "ner", "", dict(DATASETS["conll2003"].files), _bio(False))
+    if "train_triples.json" in files:
+        return DatasetSpec(name, "re", "", dict(DATASETS["conll04"].files), spert.read_spert)
+    if (folder / "raw" / "ade_split_0_train.json").exists():
+        return DatasetSpec(name, "re", "", dict(DATASETS["ade_fold0"].files), spert.read_spert)
+    if (folder / "data" / "annotation").is_dir() or (folder / "annotation").is_dir():
+        return DatasetSpec(name, "ee", "", dict(DATASETS["casie"].files), DATASETS["casie"].reader)
+    if "train_triplets.txt" in files:
+        return DatasetSpec(name, "aste", "", dict(DATASETS["aste_14lap"].files), absa.read_aste)
+    if (folder / "data" / "gold").is_dir():
+        return DatasetSpec(name, "srl", "", dict(DATASETS["qasrl"].files), DATASETS["qasrl"].reader,
+                           few_shot_from="dev")
+    if (folder / "standoff" / "train").is_dir():
+        return DatasetSpec(name, "ner", "", dict(DATASETS["jnlpba"].files), DATASETS["jnlpba"].reader)
+    for ext in ("json", "jsonl"):
+        if f"train.{ext}" in files or f"test.{ext}" in files:
+            sp = {s: f"{s}.{ext}" for s in ("train", "dev", "test") if f"{s}.{ext}" in files}
+            head = first(sp.get("train") or sp["test"])
+            task = "ee" if "event" in head else "re"
+            return DatasetSpec(name, task, "", sp, _json_ie)
+    if "train.txt" in files or "test.txt" in files:
+        sp = {s: f"{s}.txt" for s in ("train", "dev", "test") if f"{s}.txt" in files}
+        head = first(sp.get("train") or sp["test"])
+        line = head.split("\n", 1)[0]
+        if "####[" in line:
+            return DatasetSpec(name, "aste", "", sp, absa.read_aste)
+        if "####" in line:
+            return DatasetSpec(name, "absa", "", sp, absa.read_absa_e2e)
+        if "(V*" in head:
+            layout = "conll2012" if len(line.split()) >= 12 else "conll2005"
+            return DatasetSpec(name, "srl", "", sp, lambda p, pre: srl.read_conll_srl(p, layout, prefix=pre))
+        cols = [len(x.split()) for x in head.splitlines() if x.strip()]
+        if cols and min(cols) >= 2:
+            return DatasetSpec(name, "ner", "", sp, _bio(None))
+    raise DataFormatError("unknown dataset format: expected one of CoNLL NER columns (train.txt/eng.train), "
+                          "SpERT/OneIE/DyGIE JSON, CASIE annotation/, ABSA '####' lines, ASTE triplets, "
+                          "QA-SRL data/gold/, CoNLL SRL columns, or brat standoff/", path=folder)
+
+
+def resolve(data: str | os.PathLike, root: str | os.PathLike | None = None) -> tuple[DatasetSpec, Path]:
+    """A dataset name (registered, under the data root) or a folder path -> (spec, folder)."""
+    s = str(data)
+    if s in DATASETS:
+        spec = DATASETS[s]
+        folder = data_root(root) / spec.folder
+        if not folder.exists():
+            raise ConfigError(f"dataset {s!r} not found at {folder}: set --data-root / METAIE_DATA to the folder "
+                              f"holding {spec.folder.split('/')[0]}/, or run `metaie data download {s}`")
+        return spec, folder
+    path = Path(s)
+    if path.is_dir():
+        if path.name in DATASETS and DATASETS[path.name].folder == path.name:
+            return DATASETS[path.name], path
+        return _sniff(path), path
+    raise ConfigError(f"--data {s!r} is neither a known dataset ({', '.join(sorted(DATASETS))}) nor a folder")
+
+
+def load_split(data: str | os.PathLike, split: str, root: str | os.PathLike | None = None) -> list[Example]:
+    """Examples of one split of a dataset given by name or folder.
+
+    >>> load_split.__name__
+    'load_split'
+    """
+    spec, folder = resolve(data, root)
+    return spec.read(folder, split)
+
+
+def split_names(data: str | os.PathLike, root: str | os.PathLike | None = None) -> list[str]:
+    """Splits a dataset offers."""
+    return sorted(resolve(data, root)[0].files)

@@ -1,0 +1,226 @@
+"""The few-shot benchmark: datasets x start points x K x seeds, each run cached, then tables and plots.
+
+Config (YAML)::
+
+    data_root: null                      # or a folder; else the usual data root
+    datasets: [conll2003, conll04]       # names under the data root, or folders
+    shots: [5]
+    seeds: [1, 2, 3]
+    start_points:                        # all on the same backbone
+      vanilla: {backbone: null}          # null = the embedded MiniLM-L6
+      meta: {model: models/meta}
+      human_schema: {model: "models/human-schema-{dataset}"}   # {dataset} = the evaluated one (leave-one-out)
+    train: {epochs: 10, batch_size: 8, lr: 5.0e-5}            # metaie.training.TrainArgs fields
+    test_limit: 300                      # seeded sub-sample of each test set (null = full; tables say so)
+    threshold: 0.5
+    zero_shot: {datasets: [crossner_ai, mit_movie], start_points: [meta]}   # no fine-tuning
+
+Each finished run is ``<out>/runs/<dataset>__<start>__k<K>__s<seed>.json``; a re-run skips it.
+"""
+from __future__ import annotations
+
+import csv
+import statistics
+from collections import defaultdict
+from dataclasses import fields
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from ..errors import ConfigError
+from ..jsonl import atomic_open, read_json, write_json
+from .adapt import StartPoint, evaluate, finetune
+
+KEYS = {"data_root", "datasets", "shots", "seeds", "start_points", "train", "test_limit", "threshold", "zero_shot",
+        "split", "device", "max_length", "stride"}
+
+
+def load_config(path: str | Path) -> dict[str, Any]:
+    """Read and check a benchmark config."""
+    p = Path(path)
+    try:
+        cfg = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as e:
+        raise ConfigError(f"{p}: cannot read benchmark config ({e})") from None
+    unknown = set(cfg) - KEYS
+    if unknown:
+        raise ConfigError(f"{p}: unknown key(s) {sorted(unknown)}; known: {sorted(KEYS)}")
+    if not cfg.get("start_points"):
+        raise ConfigError(f"{p}: 'start_points' must name at least one start point")
+    from ..training import TrainArgs
+    bad = set(cfg.get("train") or {}) - {f.name for f in fields(TrainArgs)}
+    if bad:
+        raise ConfigError(f"{p}: train: unknown TrainArgs field(s) {sorted(bad)}")
+    for name, sp in cfg["start_points"].items():
+        if not isinstance(sp, dict) or not ({"model", "backbone"} & set(sp)):
+            raise ConfigError(f"{p}: start_points.{name} needs 'model: DIR' or 'backbone: NAME|null'")
+    cfg.setdefault("datasets", [])
+    cfg.setdefault("shots", [5])
+    cfg.setdefault("seeds", [1, 2, 3])
+    cfg["_dir"] = str(p.parent)
+    return cfg
+
+
+def _start(cfg: dict, name: str, dataset: str) -> StartPoint:
+    sp = cfg["start_points"][name]
+    model = sp.get("model")
+    if model:
+        model = model.format(dataset=Path(str(dataset)).name)
+        if not Path(model).is_absolute() and not Path(model).exists():
+            model = str(Path(cfg["_dir"]) / model) if (Path(cfg["_dir"]) / model).exists() else model
+        if not Path(model).exists():
+            raise ConfigError(f"start point {name!r}: model directory {model!r} does not exist "
+                              "(train it first, or remove the start point from the config)")
+    return StartPoint(name, model=model, backbone=sp.get("backbone"))
+
+
+def plan(cfg: dict) -> list[dict]:
+    """Every run of a config, few-shot first then zero-shot."""
+    runs = [{"dataset": str(d), "start": s, "k": k, "seed": seed}
+            for d in cfg["datasets"] for s in cfg["start_points"] for k in cfg["shots"] for seed in cfg["seeds"]]
+    zs = cfg.get("zero_shot") or {}
+    for d in zs.get("datasets", []):
+        for s in zs.get("start_points", []):
+            if s not in cfg["start_points"]:
+                raise ConfigError(f"zero_shot.start_points: {s!r} is not in start_points")
+            runs.append({"dataset": str(d), "start": s, "k": 0, "seed": 0})
+    return runs
+
+
+def run_key(r: dict) -> str:
+    return f"{Path(r['dataset']).name}__{r['start']}__k{r['k']}__s{r['seed']}"
+
+
+def run_one(cfg: dict, r: dict) -> dict:
+    """Fine-tune (unless K=0) and evaluate one run; returns its result row."""
+    from ..training import TrainArgs
+    sp = _start(cfg, r["start"], r["dataset"])
+    root = cfg.get("data_root")
+    fit_info: dict = {}
+    if r["k"] > 0:
+        args = TrainArgs(**{"progress": False, **(cfg.get("train") or {})})
+        model, res, info = finetune(sp, r["dataset"], r["k"], r["seed"], None, args, root=root,
+                                    device=cfg.get("device"))
+        fit_info = {**info, "train_seconds": round(res.seconds, 2), "steps": res.steps}
+    else:
+        model = sp.load(device=cfg.get("device"))
+    ev = evaluate(model, r["dataset"], cfg.get("split", "test"), root=root, threshold=cfg.get("threshold", 0.5),
+                  limit=cfg.get("test_limit"))
+    m = ev["metrics"][ev["main"]]
+    return {**r, "task": ev["task"], "metric": ev["main"], "f1": m["f1"], "precision": m["precision"],
+            "recall": m["recall"], "test_examples": ev["examples"], "test_in_split": ev["examples_in_split"],
+            "subsampled": ev["subsampled"], "eval_seconds": ev["seconds"], "fit": fit_info, "metrics": ev["metrics"]}
+
+
+def run_benchmark(config: str | Path, out: str | Path, log: Callable[[str], None] = print) -> list[dict]:
+    """Run (or resume) every run of a config; write CSVs, a Markdown table and plots under ``out``."""
+    cfg = load_config(config)
+    out = Path(out)
+    (out / "runs").mkdir(parents=True, exist_ok=True)
+    runs = plan(cfg)
+    rows = []
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TimeRemainingColumn(), transient=True) as prog:
+        bar = prog.add_task("benchmark", total=len(runs))
+        for r in runs:
+            path = out / "runs" / f"{run_key(r)}.json"
+            if path.exists():
+                rows.append(read_json(path))
+                log(f"cached  {run_key(r)}  F1={rows[-1]['f1']:.4f}")
+            else:
+                prog.update(bar, description=run_key(r))
+                row = run_one(cfg, r)
+                write_json(path, row)
+                rows.append(row)
+                log(f"done    {run_key(r)}  F1={row['f1']:.4f}  ({row['eval_seconds']}s eval)")
+            prog.advance(bar)
+    write_reports(rows, out)
+    return rows
+
+
+def summarise(rows: list[dict]) -> list[dict]:
+    """Mean and sample standard deviation of F1 per (dataset, start point, K)."""
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for r in rows:
+        groups[(Path(r["dataset"]).name, r["start"], r["k"])].append(r)
+    out = []
+    for (d, s, k), rs in sorted(groups.items()):
+        f = [x["f1"] * 100 for x in rs]
+        out.append({"dataset": d, "task": rs[0]["task"], "start": s, "k": k, "runs": len(f),
+                    "mean_f1": round(statistics.mean(f), 2), "sd_f1": round(statistics.stdev(f), 2) if len(f) > 1 else 0.0,
+                    "test_examples": rs[0]["test_examples"], "test_in_split": rs[0]["test_in_split"]})
+    return out
+
+
+def _csv(path: Path, rows: list[dict], cols: list[str]) -> None:
+    with atomic_open(path, "w") as f:
+        w = csv.DictWriter(f, fieldnames=cols, extrasaction="ignore")
+        w.writeheader()
+        w.writerows(rows)
+
+
+def markdown(summary: list[dict]) -> str:
+    """Tables: one per K (datasets x start points, mean ± sd F1), zero-shot last; sub-sampling stated."""
+    lines = []
+    for k in sorted({s["k"] for s in summary}, key=lambda k: (k == 0, k)):
+        part = [s for s in summary if s["k"] == k]
+        starts = list(dict.fromkeys(s["start"] for s in part))
+        title = "Zero-shot (no fine-tuning)" if k == 0 else f"K = {k} shots"
+        lines += [f"### {title}", "", "| dataset | task | test | " + " | ".join(starts) + " |",
+                  "|---|---|---|" + "---|" * len(starts)]
+        for d in dict.fromkeys(s["dataset"] for s in part):
+            cells = {s["start"]: s for s in part if s["dataset"] == d}
+            any_ = next(iter(cells.values()))
+            test = (f"{any_['test_examples']} of {any_['test_in_split']} (sub-sampled)"
+                    if any_["test_examples"] < any_["test_in_split"] else str(any_["test_in_split"]))
+            vals = [f"{cells[s]['mean_f1']:.1f} ± {cells[s]['sd_f1']:.1f} (n={cells[s]['runs']})" if s in cells else "–"
+                    for s in starts]
+            lines.append(f"| {d} | {any_['task']} | {test} | " + " | ".join(vals) + " |")
+        if k == 0:
+            zs = [s["mean_f1"] for s in part]
+            lines += ["", f"Average over {len(zs)} datasets: {statistics.mean(zs):.1f} (published, for context: "
+                      "UniNER-7B 53.4, GLiNER-S 52.7, GLiNER-L 60.9)"]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def plot(summary: list[dict], out: Path) -> list[Path]:
+    """One PNG per dataset: F1 against K, a line per start point (error bars = sd)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    paths = []
+    for d in dict.fromkeys(s["dataset"] for s in summary):
+        part = [s for s in summary if s["dataset"] == d and s["k"] > 0]
+        if not part:
+            continue
+        fig, ax = plt.subplots(figsize=(4.5, 3.2))
+        for st in dict.fromkeys(s["start"] for s in part):
+            pts = sorted((s["k"], s["mean_f1"], s["sd_f1"]) for s in part if s["start"] == st)
+            ax.errorbar([p[0] for p in pts], [p[1] for p in pts], yerr=[p[2] for p in pts], marker="o", capsize=3,
+                        label=st)
+        ax.set_xlabel("K (shots per label)")
+        ax.set_ylabel("micro F1")
+        ax.set_title(d)
+        ax.legend()
+        fig.tight_layout()
+        p = out / f"f1_vs_k_{d}.png"
+        fig.savefig(p, dpi=110)
+        plt.close(fig)
+        paths.append(p)
+    return paths
+
+
+def write_reports(rows: list[dict], out: Path) -> None:
+    """runs.csv, summary.csv, results.md and the plots."""
+    _csv(out / "runs.csv", rows, ["dataset", "task", "start", "k", "seed", "metric", "f1", "precision", "recall",
+                                  "test_examples", "test_in_split", "subsampled", "eval_seconds"])
+    summary = summarise(rows)
+    _csv(out / "summary.csv", summary, list(summary[0]) if summary else ["dataset"])
+    pngs = plot(summary, out)
+    md = "## Few-shot results (micro F1 ×100, mean ± sd over seeds)\n\n" + markdown(summary)
+    md += "\n" + "\n".join(f"![{p.stem}]({p.name})" for p in pngs) + "\n"
+    with atomic_open(out / "results.md", "w") as f:
+        f.write(md)

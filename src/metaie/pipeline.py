@@ -1,0 +1,56 @@
+"""The one place that wires a task adapter to a model: stage by stage, batched over many texts.
+
+>>> Extractor.__doc__.splitlines()[0]
+'Task-shaped extraction: ``Extractor(model, task="re", schema="conll04").extract(text)``.'
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+from .errors import ConfigError
+from .schema import Query
+from .tasks.adapters import Answers, make_adapter
+from .tasks.schema import TaskSchema, load_schema
+from .tasks.structures import Example
+
+
+class Extractor:
+    """Task-shaped extraction: ``Extractor(model, task="re", schema="conll04").extract(text)``.
+
+    ``schema`` is a shipped schema name, a YAML path, or a TaskSchema; ``model`` anything with
+    ``predict_queries(queries, threshold, batch_size)`` (a ``MetaIE``). Results are ``Example`` objects with
+    entities / relations / events / triplets in character offsets.
+    """
+
+    def __init__(self, model, task: str | None = None, schema: str | Path | TaskSchema | None = None,
+                 threshold: float = 0.5, batch_size: int = 64):
+        if schema is None:
+            raise ConfigError("Extractor needs a schema: a shipped name (e.g. 'conll04') or a YAML file")
+        self.schema = schema if isinstance(schema, TaskSchema) else load_schema(schema)
+        if task is not None and task != self.schema.task:
+            raise ConfigError(f"task {task!r} does not match the schema's task {self.schema.task!r}")
+        self.model, self.threshold, self.batch_size = model, threshold, batch_size
+        self.adapter = make_adapter(self.schema)
+
+    def predict(self, examples: Sequence[Example]) -> list[Example]:
+        """Run every stage for all examples at once (gold structures in ``examples`` are not used,
+        except gold predicates when the schema says ``predicates: given``)."""
+        answers: list[Answers] = [[] for _ in examples]
+        for stage in range(self.adapter.stages):
+            asks = [(i, a) for i, ex in enumerate(examples) for a in self.adapter.queries(ex, stage, answers[i])]
+            if not asks:
+                continue
+            preds = self.model.predict_queries([Query(a.label, examples[i].text) for i, a in asks],
+                                               threshold=self.threshold, batch_size=self.batch_size)
+            for (i, a), spans in zip(asks, preds):
+                answers[i].append((a, sorted({(s.start, s.end) for s in spans})))
+        return [self.adapter.assemble(ex, ans) for ex, ans in zip(examples, answers)]
+
+    def extract(self, text: str) -> Example:
+        """Extract from one text."""
+        return self.predict([Example("0", text)])[0]
+
+    def extract_batch(self, texts: Sequence[str]) -> list[Example]:
+        """Extract from many texts."""
+        return self.predict([Example(str(i), t) for i, t in enumerate(texts)])

@@ -1,0 +1,117 @@
+"""Few-shot sampling, fine-tuning, evaluation, the CLI and the benchmark runner end to end on the tiny model."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from metaie.cli.main import main
+from metaie.data import load_split
+from metaie.errors import ConfigError
+from metaie.evaluation.adapt import StartPoint, evaluate, few_shot_set, finetune, task_schema
+from metaie.pipeline import Extractor
+from metaie.tasks.adapters import make_adapter
+from metaie.tasks.fewshot import sample_k_shot
+from metaie.training import TrainArgs
+
+FIX = Path(__file__).parents[1] / "fixtures" / "tasks"
+TINY_NER, TINY_RE = FIX / "tiny_ner", FIX / "tiny_re"
+
+
+def test_fixture_text_in_tiny_vocab(assert_no_unk):
+    for folder in (TINY_NER, TINY_RE):
+        for ex in load_split(folder, "train"):
+            assert_no_unk(ex.text)
+
+
+def test_k_shot_sampling_is_seeded_and_covers_every_label():
+    s = task_schema(TINY_RE, None, "re")
+    a = few_shot_set(TINY_RE, s, 1, seed=3)
+    assert [e.id for e in a] == [e.id for e in few_shot_set(TINY_RE, s, 1, seed=3)]
+    counts = sum((make_adapter(s).label_counts(e) for e in a), start=__import__("collections").Counter())
+    assert counts["Work_For"] >= 1 and counts["Live_In"] >= 1
+    ids = {tuple(e.id for e in few_shot_set(TINY_RE, s, 1, seed=k)) for k in range(6)}
+    assert len(ids) > 1  # different seeds, different sets
+    with pytest.raises(ConfigError, match="K=4 is larger than the data allows"):
+        few_shot_set(TINY_RE, s, 4, seed=1)
+    with pytest.raises(ConfigError, match="at least 1"):
+        sample_k_shot([], make_adapter(s), 0, 1)
+
+
+def test_extractor_returns_task_structures(tiny_tagger):
+    ex = Extractor(tiny_tagger, task="re", schema=task_schema(TINY_RE, None, "re"), threshold=0.0)
+    out = ex.extract("tom works at acme corp .")
+    assert out.entities and all(out.text[e.start:e.end] == e.text for e in out.entities)
+    assert all(r.head in out.entities for r in out.relations)
+    with pytest.raises(ConfigError, match="does not match"):
+        Extractor(tiny_tagger, task="ner", schema=task_schema(TINY_RE, None, "re"))
+
+
+def test_finetune_then_evaluate(tiny_backbone, tmp_path):
+    start = StartPoint("vanilla", backbone=str(tiny_backbone))
+    model, res, info = finetune(start, TINY_RE, 1, 1, tmp_path / "m", TrainArgs(epochs=2, batch_size=4, progress=False))
+    assert res.steps > 0 and info["queries"] > info["examples"] > 0
+    assert (tmp_path / "m" / "finetune.json").exists()
+    r = evaluate(model, TINY_RE, "test", limit=3)
+    assert r["examples"] == 3 and r["subsampled"] and set(r["metrics"]) == {"relation", "entity"}
+    assert 0.0 <= r["f1"] <= 1.0
+
+
+def test_cli_finetune_evaluate_and_errors(tiny_backbone, tmp_path, capsys):
+    out = tmp_path / "m"
+    main(["finetune", "--backbone", str(tiny_backbone), "--task", "ner", "--data", str(TINY_NER), "--shots", "2",
+          "--seed", "1", "--out", str(out), "--epochs", "1"])
+    main(["evaluate", "--model", str(out), "--task", "ner", "--data", str(TINY_NER), "--split", "test",
+          "--json", str(tmp_path / "r.json")])
+    text = capsys.readouterr().out
+    assert "entity" in text and "F1=" in text
+    assert json.loads((tmp_path / "r.json").read_text())["examples"] == 3
+    for argv, msg in [(["--data", str(TINY_NER), "--split", "dev"], "no split 'dev'"),
+                      (["--data", str(FIX / "unknown")], "unknown dataset format"),
+                      (["--data", str(TINY_NER), "--task", "re"], "does not match")]:
+        with pytest.raises(SystemExit):
+            main(["evaluate", "--model", str(out), *argv])
+        assert msg in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["finetune", "--backbone", str(tiny_backbone), "--data", str(TINY_NER), "--shots", "9", "--out",
+              str(tmp_path / "x")])
+    assert "larger than the data allows" in capsys.readouterr().err
+
+
+def test_benchmark_end_to_end_with_resume(tiny_backbone, tiny_tagger, tmp_path, capsys):
+    meta = tmp_path / "meta"
+    tiny_tagger.save_pretrained(meta)
+    cfg = {"datasets": [str(TINY_NER), str(TINY_RE)], "shots": [1, 2], "seeds": [1, 2],
+           "start_points": {"vanilla": {"backbone": str(tiny_backbone)}, "meta": {"model": str(meta)}},
+           "train": {"epochs": 1, "batch_size": 4}, "test_limit": 3,
+           "zero_shot": {"datasets": [str(TINY_NER)], "start_points": ["meta"]}}
+    path = tmp_path / "b.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    out = tmp_path / "res"
+    main(["benchmark", "--config", str(path), "--out", str(out)])
+    runs = sorted((out / "runs").glob("*.json"))
+    assert len(runs) == 2 * 2 * 2 * 2 + 1
+    md = (out / "results.md").read_text()
+    assert "K = 1 shots" in md and "Zero-shot" in md and "sub-sampled" in md and "±" in md
+    assert (out / "f1_vs_k_tiny_ner.png").stat().st_size > 1000 and (out / "runs.csv").exists()
+    assert len((out / "summary.csv").read_text().strip().splitlines()) == 1 + 2 * 2 * 2 + 1
+    capsys.readouterr()
+    stamp = {p.name: p.stat().st_mtime_ns for p in runs}
+    (out / "runs" / "tiny_re__meta__k2__s2.json").unlink()  # resume: only the missing run is redone
+    main(["benchmark", "--config", str(path), "--out", str(out)])
+    log = capsys.readouterr().out
+    assert log.count("cached") == 16 and log.count("done") == 1
+    assert all(p.stat().st_mtime_ns == stamp[p.name] for p in runs if p.name != "tiny_re__meta__k2__s2.json")
+
+
+def test_benchmark_config_errors(tmp_path):
+    p = tmp_path / "b.yaml"
+    p.write_text("datasets: [x]\nstart_points: {meta: {model: /no/such/dir}}\nshots: [1]\nseeds: [1]\n")
+    from metaie.evaluation.benchmark import run_benchmark
+    with pytest.raises(ConfigError, match="does not exist"):
+        run_benchmark(p, tmp_path / "o", log=lambda s: None)
+    p.write_text("datasets: [x]\nstart_points: {meta: {model: m}}\ntrain: {epoch: 1}\n")
+    with pytest.raises(ConfigError, match="unknown TrainArgs"):
+        run_benchmark(p, tmp_path / "o", log=lambda s: None)
