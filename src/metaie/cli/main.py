@@ -14,6 +14,7 @@ app = typer.Typer(name="metaie", help="Distil an LLM into a small label-to-span 
 def _register_all() -> None:
     from . import core
     core.register(app)
+    from . import serve; serve.register(app)
     # Further areas add one line each here (distill, tasks, serve, data).
 
 
