@@ -2,21 +2,28 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
+from types import SimpleNamespace
 
-SRC = str(Path(__file__).resolve().parents[2] / "src")
+import pytest
 
-
-def run(*args):
-    env = dict(os.environ, PYTHONPATH=SRC)
-    return subprocess.run([sys.executable, "-m", "metaie", *args], env=env, capture_output=True, text=True,
-                          timeout=240)
+from metaie.cli.main import main
 
 
-def test_export_then_stream_with_the_onnx_backend(tiny_backbone, tmp_path):
+@pytest.fixture()
+def run(capsys):
+    """Run the real entry point in-process (the live server test covers ``python -m metaie``)."""
+    def call(*args):
+        code = 0
+        try:
+            main(list(args))
+        except SystemExit as e:
+            code = e.code or 0
+        out = capsys.readouterr()
+        return SimpleNamespace(returncode=code, stdout=out.out, stderr=out.err)
+    return call
+
+
+def test_export_then_stream_with_the_onnx_backend(tiny_backbone, tmp_path, run):
     from metaie.model.tagger import MetaIE
     torch_dir = MetaIE.from_backbone(str(tiny_backbone), max_length=32, stride=8, device="cpu").save_pretrained(
         tmp_path / "tiny")
