@@ -3,7 +3,7 @@
 Each passage is asked for its gold labels plus ``--negatives`` labels drawn (seeded) from the other
 labels of the set; micro span F1 over (passage, start, end, label) with metaie's PRF scorer.
 
-    python bench/onnx_quality.py --model models/meta --records 300 --out bench/results/onnx_quality.json
+    python bench/onnx_quality.py --model models/meta --records 300 --threads 1 --out bench/results/onnx_quality.json
 """
 from __future__ import annotations
 
@@ -40,8 +40,12 @@ def main() -> None:
     ap.add_argument("--negatives", type=int, default=3)
     ap.add_argument("--threshold", type=float, default=0.5)
     ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--threads", type=int, default=None, help="CPU threads (1 is fastest on a busy machine)")
     ap.add_argument("--out", default=None)
     a = ap.parse_args()
+    if a.threads:
+        import torch
+        torch.set_num_threads(a.threads)
     passages = pilener_passages(a.records, a.offset)
     all_labels = sorted({s.label for _, g in passages for s in g})
     rng = random.Random(a.seed)
@@ -58,7 +62,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out = export_onnx(torch_model, Path(tmp) / "onnx", quantize="int8")
         for variant in ("fp32", "int8"):
-            prf, sec = score(OnnxMetaIE.from_pretrained(out, variant=variant), passages, label_lists, a.threshold)
+            prf, sec = score(OnnxMetaIE.from_pretrained(out, variant=variant, threads=a.threads), passages, label_lists, a.threshold)
             res[f"onnx_{variant}"] = {"f1": prf.f1, "precision": prf.precision, "recall": prf.recall, "seconds": sec}
     res["int8_minus_fp32_f1"] = res["onnx_int8"]["f1"] - res["onnx_fp32"]["f1"]
     print(json.dumps(res, indent=2))
