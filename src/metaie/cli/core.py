@@ -53,16 +53,33 @@ def register(app: typer.Typer) -> None:
                 threshold: float = typer.Option(0.5, help="Minimum span score"),
                 overlap: bool = typer.Option(False, help="Keep overlapping spans of different labels"),
                 as_json: bool = typer.Option(False, "--json", help="Print one JSON object per text"),
-                batch_size: int = typer.Option(64), threads: int = typer.Option(None)) -> None:
-        """Extract spans for the given labels from text."""
+                batch_size: int = typer.Option(64),
+                input: str = typer.Option(None, "--input", "-i", help="JSONL file of texts to stream through"),
+                output: str = typer.Option(None, "--output", "-o", help="JSONL output for --input (resumes if present)"),
+                text_field: str = typer.Option("text", help="Field of each --input record holding the text"),
+                resume: bool = typer.Option(True, help="Continue an interrupted --output (--no-resume starts again)"),
+                backend: str = typer.Option("torch", help="torch or onnx (an exported directory)"),
+                threads: int = typer.Option(None, help="CPU threads for the model")) -> None:
+        """Extract spans for the given labels from text, or stream a JSONL file with --input/--output."""
         from rich.console import Console
 
         from ..display import highlight
         from ..model.tagger import MetaIE
         labs = _labels(labels)
-        if not text:
-            raise ConfigError("no text given: pass text arguments")
-        m = MetaIE.from_pretrained(model, threads=threads)
+        if (input is None) != (output is None):
+            raise ConfigError("--input and --output go together")
+        if input is not None and text:
+            raise ConfigError("give texts as arguments or --input, not both")
+        if input is None and not text:
+            raise ConfigError("no text given: pass text arguments, or --input FILE.jsonl --output FILE.jsonl")
+        m = MetaIE.from_pretrained(model, backend=backend, threads=threads)
+        if input is not None:
+            from ..extract_stream import extract_file
+            stats = extract_file(m, input, output, labs, text_field=text_field, threshold=threshold,
+                                 batch_size=batch_size, resume=resume, model_name=model)
+            typer.echo(f"wrote {stats.written} texts to {output} ({stats.skipped} already done, "
+                       f"{stats.texts_per_second:.1f} texts/s)")
+            return
         results = m.extract_batch(text, labs, threshold=threshold, batch_size=batch_size, allow_overlap=overlap)
         con = Console()
         for t, spans in zip(text, results):

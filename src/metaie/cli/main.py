@@ -17,7 +17,8 @@ def _register_all() -> None:
     from . import data; data.register(app)
     from . import distill; distill.register(app)
     from . import tasks; tasks.register(app)
-    # Further areas add one line each here (distill, tasks, serve, data).
+    from . import serve; serve.register(app)
+    # Each area adds one line here.
 
 
 _register_all()

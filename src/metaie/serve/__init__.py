@@ -1,0 +1,1 @@
+"""HTTP serving: a FastAPI app over one loaded model, with micro-batching and a small web page."""
