@@ -186,6 +186,9 @@ def _sniff(folder: Path) -> DatasetSpec:
                           "QA-SRL data/gold/, CoNLL SRL columns, or brat standoff/", path=folder)
 
 
+USER_HELD = {"ace2005", "conll2005_srl", "conll2012_srl"}  # licensed: never downloaded
+
+
 def resolve(data: str | os.PathLike, root: str | os.PathLike | None = None) -> tuple[DatasetSpec, Path]:
     """A dataset name (registered, under the data root) or a folder path -> (spec, folder)."""
     s = str(data)
@@ -193,8 +196,11 @@ def resolve(data: str | os.PathLike, root: str | os.PathLike | None = None) -> t
         spec = DATASETS[s]
         folder = data_root(root) / spec.folder
         if not folder.exists():
+            top = spec.folder.split("/")[0]
+            how = (f"it is licensed and not downloadable: put your own copy in {top}/" if top in USER_HELD
+                   else f"or run `metaie data download {top}`")
             raise ConfigError(f"dataset {s!r} not found at {folder}: set --data-root / METAIE_DATA to the folder "
-                              f"holding {spec.folder.split('/')[0]}/, or run `metaie data download {s}`")
+                              f"holding {top}/, {how}")
         return spec, folder
     path = Path(s)
     if path.is_dir():
