@@ -52,7 +52,7 @@ def main() -> None:
             c, n = (int(x) for x in spec.split(":"))
             rows.append(one(srv, c, n, str(k)))
             print(json.dumps(rows[-1]), flush=True)
-    print(f"\n| concurrency | requests | req/s | ideal req/s | share of ideal |\n|---:|---:|---:|---:|---:|")
+    print("\n| concurrency | requests | req/s | ideal req/s | share of ideal |\n|---:|---:|---:|---:|---:|")
     for r in rows:
         print(f"| {r['concurrency']} | {r['requests']} | {r['req_per_s']} | {r['ideal_req_per_s']} | "
               f"{r['share_of_ideal']:.0%} |")

@@ -74,3 +74,20 @@ def write_json(path: str | Path, obj: Any) -> None:
     with atomic_open(path) as f:
         json.dump(obj, f, ensure_ascii=False, indent=2)
         f.write("\n")
+
+
+def replace_dir(tmp: str | Path, target: str | Path) -> Path:
+    """Move a fully written directory ``tmp`` onto ``target``, replacing any old one with no window
+    in which ``target`` is missing for longer than two renames."""
+    import shutil
+    import time
+
+    tmp, target = Path(tmp), Path(target)
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{int(time.time() * 1000)}")
+        os.replace(target, old)
+        os.replace(tmp, target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, target)
+    return target

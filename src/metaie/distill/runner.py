@@ -100,13 +100,19 @@ async def query_all(jobs: list[Job], teacher: Teacher, cache: ResponseCache, usa
             queue.put_nowait(job)
     pending = queue.qsize()
     run = _Run(teacher, cache, usage, policy or RetryPolicy(), RateLimiter(rpm, tpm), progress, max_tokens, seed)
+    workers = [asyncio.ensure_future(run.worker(queue)) for _ in range(max(1, min(concurrency, pending)))]
     try:
-        async with asyncio.TaskGroup() as tg:
-            for _ in range(max(1, min(concurrency, pending))):
-                tg.create_task(run.worker(queue))
-    except BaseExceptionGroup as eg:
-        fatal = [e for e in eg.exceptions if isinstance(e, TeacherError)]
-        raise (fatal[0] if fatal else eg.exceptions[0]) from None
+        # the first worker to fail stops the others (Python 3.10 has no TaskGroup)
+        done, rest = await asyncio.wait(workers, return_when=asyncio.FIRST_EXCEPTION)
+        errors = [t.exception() for t in done if not t.cancelled() and t.exception() is not None]
+        for t in rest:
+            t.cancel()
+        await asyncio.gather(*rest, return_exceptions=True)
+        if errors:
+            fatal = [e for e in errors if isinstance(e, TeacherError)]
+            raise (fatal[0] if fatal else errors[0]) from None
     finally:
+        for t in workers:
+            t.cancel()
         await teacher.aclose()
     return {"pending": pending}

@@ -20,6 +20,7 @@ from pathlib import Path
 import torch
 
 from ..errors import ConfigError
+from ..jsonl import replace_dir
 from .onnx_backend import ONNX_MANIFEST, VARIANT_FILES
 from .tagger import CONFIG_NAME, MetaIE, collate
 
@@ -72,13 +73,7 @@ def export_onnx(model: MetaIE, out_dir: str | os.PathLike, quantize: str | None 
                     "opset": opset, "files": {v: f for v, f in VARIANT_FILES.items() if (tmp / f).exists()},
                     "torch": torch.__version__, "seconds": round(time.time() - started, 2)}
         (tmp / ONNX_MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-        if target.exists():
-            old = target.with_name(f".{target.name}.old-{int(time.time() * 1000)}")
-            os.replace(target, old)
-            os.replace(tmp, target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, target)
+        replace_dir(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -5,7 +5,6 @@ import json
 import os
 import shutil
 import tempfile
-import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -14,8 +13,15 @@ import numpy as np
 import torch
 
 from ..errors import ConfigError, ModelLoadError
+from ..jsonl import replace_dir
 from ..schema import Query, Span
-from .backbone import DEFAULT_BACKBONE, ID2TAG, load_token_classifier, load_tokenizer, resolve_backbone
+from .backbone import (
+    DEFAULT_BACKBONE,
+    ID2TAG,
+    load_token_classifier,
+    load_tokenizer,
+    resolve_backbone,
+)
 from .decoding import decode_tokens, resolve_overlaps
 from .encoding import Window, encode
 
@@ -124,7 +130,9 @@ class MetaIE:
                                  "from a plain encoder use `metaie train --backbone` or MetaIE.from_backbone")
         cfg = MetaConfig.load(directory)
         if backend == "onnx":
-            from .onnx_backend import OnnxMetaIE  # imported lazily: onnxruntime is only needed here
+            from .onnx_backend import (
+                OnnxMetaIE,  # imported lazily: onnxruntime is only needed here
+            )
             return OnnxMetaIE.load(directory, cfg, threads=threads)  # type: ignore[return-value]
         if backend != "torch":
             raise ConfigError(f"backend must be 'torch' or 'onnx', not {backend!r}")
@@ -149,13 +157,7 @@ class MetaIE:
                                            encoding="utf-8")
             for name, obj in (extra or {}).items():
                 (tmp / name).write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-            if target.exists():
-                old = target.with_name(f".{target.name}.old-{int(time.time() * 1000)}")
-                os.replace(target, old)
-                os.replace(tmp, target)
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                os.replace(tmp, target)
+            replace_dir(tmp, target)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
