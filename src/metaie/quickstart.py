@@ -20,8 +20,8 @@ DEMO = [
 ]
 
 
-def quickstart(out: str | Path = "models/quickstart", records: int = 1200, epochs: int = 1,
-               batch_size: int = 32, lr: float = 1e-4, data_root: str | None = None,
+def quickstart(out: str | Path = "models/quickstart", records: int = 1500, epochs: int = 2,
+               batch_size: int = 32, lr: float = 3e-4, data_root: str | None = None,
                backbone: str | None = None, console: Console | None = None, seed: int = 42) -> dict:
     """Meta-train on ``records`` bundled sentences, save to ``out``, extract open labels from demo sentences."""
     from .model.tagger import MetaIE

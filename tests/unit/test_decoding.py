@@ -41,3 +41,15 @@ def test_overlaps_keep_more_probable():
     a, b, c = Span(0, 5, "x", score=.6), Span(3, 8, "y", score=.9), Span(10, 12, "z", score=.1)
     assert resolve_overlaps([a, b, c]) == [b, c]
     assert resolve_overlaps([Span(0, 3, "x", score=.5), Span(0, 3, "y", score=.7)])[0].label == "y"
+
+
+def test_snap_to_words():
+    from metaie.model.decoding import snap_to_words
+    text = "Aspirin treats headaches, 東京 too"
+    assert snap_to_words(text, 15, 23) == (15, 24)      # "headache|s" -> "headaches"
+    assert snap_to_words(text, 16, 24) == (15, 24)      # "h|eadaches"
+    assert snap_to_words(text, 15, 24) == (15, 24)      # already whole
+    assert snap_to_words(text, 24, 25) == (24, 25)      # punctuation is left alone
+    cjk = "我去東京了"
+    assert snap_to_words(cjk, 2, 4) == (2, 4)          # no spaces in CJK: never widened
+    assert snap_to_words("Zoë's café", 0, 2) == (0, 3)  # accented letters are word characters

@@ -102,9 +102,9 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def quickstart(out: Path = typer.Option(Path("models/quickstart"), "--out", "-o"),
-                   records: int = typer.Option(1200, help="Bundled sentences to meta-train on"),
-                   epochs: int = typer.Option(1), batch_size: int = typer.Option(32),
-                   lr: float = typer.Option(1e-4), backbone: str = typer.Option(None),
+                   records: int = typer.Option(1500, help="Bundled sentences to meta-train on"),
+                   epochs: int = typer.Option(2), batch_size: int = typer.Option(32),
+                   lr: float = typer.Option(3e-4), backbone: str = typer.Option(None),
                    data_root: str = typer.Option(None)) -> None:
         """Meta-train the default backbone on bundled data, save it, and extract from a few sentences."""
         from ..quickstart import quickstart as run

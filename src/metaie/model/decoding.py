@@ -49,6 +49,28 @@ def decode_tokens(probs: np.ndarray, offsets: Sequence[tuple[int, int]], thresho
     return out
 
 
+def snap_to_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen a span whose boundary falls inside a word (letters or digits on both sides) to the whole word.
+
+    >>> snap_to_words("treats headaches now", 7, 15)
+    (7, 16)
+    """
+    while start > 0 and _wordish(text[start - 1]) and _wordish(text[start]):
+        start -= 1
+    while end < len(text) and _wordish(text[end]) and _wordish(text[end - 1]):
+        end += 1
+    return start, end
+
+
+def _wordish(ch: str) -> bool:
+    """A letter or digit of a script written with spaces between words (not CJK, kana, hangul, Thai)."""
+    if not ch.isalnum():
+        return False
+    o = ord(ch)
+    return not (0x0E00 <= o <= 0x0EFF or 0x2E80 <= o <= 0x9FFF or 0xAC00 <= o <= 0xD7AF or 0xF900 <= o <= 0xFAFF
+                or 0x20000 <= o <= 0x2FA1F)
+
+
 def resolve_overlaps(spans: list[Span]) -> list[Span]:
     """Keep, among spans that overlap, the more probable one (the MetaIE rule); result in text order.
 

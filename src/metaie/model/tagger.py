@@ -22,7 +22,7 @@ from .backbone import (
     load_tokenizer,
     resolve_backbone,
 )
-from .decoding import decode_tokens, resolve_overlaps
+from .decoding import decode_tokens, resolve_overlaps, snap_to_words
 from .encoding import Window, encode
 
 CONFIG_NAME = "metaie.json"
@@ -213,9 +213,13 @@ class MetaIE:
             out.append((arr, offs))
         return out
 
-    def predict_queries(self, queries: Sequence[Query], threshold: float = 0.5, batch_size: int = 64
-                        ) -> list[list[Span]]:
-        """Spans answering each query (no cross-label overlap resolution: one label per query)."""
+    def predict_queries(self, queries: Sequence[Query], threshold: float = 0.5, batch_size: int = 64,
+                        snap_words: bool = True) -> list[list[Span]]:
+        """Spans answering each query (no cross-label overlap resolution: one label per query).
+
+        With ``snap_words`` a span whose boundary falls inside a word (a sub-token split) is widened to the
+        whole word.
+        """
         live = [i for i, q in enumerate(queries) if q.text.strip()]
         results: list[list[Span]] = [[] for _ in queries]
         if not live:
@@ -223,7 +227,10 @@ class MetaIE:
         qp = self.query_probs([queries[i].label for i in live], [queries[i].text for i in live], batch_size)
         for i, (probs, offs) in zip(live, qp):
             q = queries[i]
-            results[i] = [Span(s, e, q.label, q.text[s:e], sc) for s, e, sc in decode_tokens(probs, offs, threshold)]
+            spans = decode_tokens(probs, offs, threshold)
+            if snap_words:
+                spans = [(*snap_to_words(q.text, s, e), sc) for s, e, sc in spans]
+            results[i] = [Span(s, e, q.label, q.text[s:e], sc) for s, e, sc in dict.fromkeys(spans)]
         return results
 
     def extract_batch(self, texts: Sequence[str], labels: Sequence[str] | Sequence[Sequence[str]],

@@ -245,8 +245,8 @@ class _Progress:
             if self.t0 is None:
                 self.t0, self.step0 = _t.time() , step - 1
             dt = _t.time() - self.t0
-            rate = f"{(step - self.step0) / dt:.2f} steps/s" if dt > 0 else ""
-            if not self.bar.console.is_terminal and _t.time() - getattr(self, "last_line", 0) > 30:
+            rate = f"{(step - self.step0) / dt:.2f} steps/s" if dt > 1 else ""
+            if not self.bar.console.is_terminal and rate and _t.time() - getattr(self, "last_line", self.t0) > 30:
                 self.last_line = _t.time()  # plain lines for logs: rich redraws only on a terminal
                 eta = (self.bar.tasks[0].total - step) * dt / max(step - self.step0, 1)
                 self.bar.console.print(f"step {step}/{self.bar.tasks[0].total} epoch {epoch}/{epochs} "
