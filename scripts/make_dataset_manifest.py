@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
-import hashlib
 import json
 import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from metaie.data_download import sha256_file
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = REPO_ROOT / "src" / "metaie" / "resources" / "datasets.json"
@@ -181,13 +182,6 @@ def match(staged: str, clauses: list[Clause]) -> set[tuple[str, str]]:
     return found
 
 
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
 
 def short(text: str | None, limit: int = 400) -> str | None:
     if not text:
@@ -214,7 +208,7 @@ def dataset_entry(folder: Path, problems: list[str]) -> dict:
         rel = path.relative_to(folder).as_posix()
         if rel == "SOURCE.txt":
             continue
-        entry = {"path": rel, "size": path.stat().st_size, "sha256": sha256_of(path), "url": None}
+        entry = {"path": rel, "size": path.stat().st_size, "sha256": sha256_file(path), "url": None}
         if rel in overrides:
             o = overrides[rel]
             commit = o.commit or repos.get(o.repo)

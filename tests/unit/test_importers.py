@@ -65,3 +65,10 @@ def test_bad_inputs_name_file_and_line(tmp_path):
         import_bio(bio)
     with pytest.raises(DataFormatError, match="file not found"):
         import_gliner(tmp_path / "missing.json")
+
+
+def test_json_list_with_leading_whitespace_is_a_list(tmp_path):
+    f = tmp_path / "g.json"
+    f.write_text("\ufeff\n\n  " + (FIX / "gliner.json").read_text(encoding="utf-8"), encoding="utf-8")
+    recs, rep = import_gliner(f)
+    assert rep.records == 2 and spans_of(recs[1]) == [("company", "Google"), ("company", "YouTube")]

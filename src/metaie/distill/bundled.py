@@ -15,7 +15,7 @@ from ..dataset import dedupe_by_text
 from ..schema import Record
 from .importers import (ImportReport, import_bio, import_gliner, import_metaie_tagging, import_pilener_instruction,
                         import_sentences_per_type)
-from .sentences import SplitReport, split_records
+from .sentences import SplitReport, split_into_sentences
 
 BUNDLED_SOURCES = {
     "pilener_391_bio": [("bio", "dev.txt"), ("sentences-per-type", "sentences_per_ne_type.json")],
@@ -63,7 +63,7 @@ def build_bundled(root: str | Path | None = None, sentences: bool = True, keep_e
     rep.records_after_dedupe = len(records)
     if sentences:
         srep = SplitReport()
-        records = dedupe_by_text(split_records(records, srep))
+        records = dedupe_by_text(split_into_sentences(records, srep))
         rep.split = asdict(srep)
         rng = random.Random(seed)
         kept = [r for r in records if r.spans or rng.random() < keep_empty]

@@ -6,7 +6,7 @@ from pathlib import Path
 from ..dataset import dedupe_by_text, save_records
 from ..errors import ConfigError
 from .importers import IMPORTERS
-from .sentences import SplitReport, split_records
+from .sentences import SplitReport, split_into_sentences
 
 
 def convert(fmt: str, paths: list[str], out: str | Path, sentences: bool = False,
@@ -30,7 +30,7 @@ def convert(fmt: str, paths: list[str], out: str | Path, sentences: bool = False
         report = {"imports": imports, "records_after_dedupe": len(records)}
         if sentences:
             srep = SplitReport()
-            records = dedupe_by_text(split_records(records, srep))
+            records = dedupe_by_text(split_into_sentences(records, srep))
             report["split"] = srep.__dict__
     report["written"] = save_records(out, records)
     report["out"] = str(out)

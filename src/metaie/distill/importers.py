@@ -65,9 +65,12 @@ def _aligned_spans(text: str, label: str, answers: list, report: ImportReport) -
 
 def _json_items(path: Path) -> list[tuple[int | None, object]]:
     """A JSON list (items without line numbers) or JSON lines (with line numbers)."""
-    head = path.read_text(encoding="utf-8")[:1].strip() if path.exists() else ""
     if not path.exists():
         raise DataFormatError("file not found", path=path)
+    with path.open(encoding="utf-8") as f:
+        head = ""
+        while not head and (chunk := f.read(4096)):
+            head = chunk.lstrip("\ufeff \t\r\n")[:1]
     if head == "[":
         data = read_json(path)
         if not isinstance(data, list):

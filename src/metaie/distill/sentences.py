@@ -71,6 +71,6 @@ def split_record(rec: Record, report: SplitReport | None = None) -> list[Record]
     return out
 
 
-def split_records(records: Iterable[Record], report: SplitReport | None = None) -> list[Record]:
+def split_into_sentences(records: Iterable[Record], report: SplitReport | None = None) -> list[Record]:
     """Split every record into sentence records."""
     return [s for r in records for s in split_record(r, report)]

@@ -27,18 +27,8 @@ def resolve_backbone(name_or_path: str | os.PathLike | None) -> str:
     """Map ``None`` or the embedded name to the embedded directory; keep other names and paths as they are."""
     if name_or_path is None or str(name_or_path) in (DEFAULT_BACKBONE, "all-MiniLM-L6-v2", "default",
                                                       "sentence-transformers/all-MiniLM-L6-v2"):
-        if str(name_or_path) == "sentence-transformers/all-MiniLM-L6-v2" and _in_hf_cache(str(name_or_path)):
-            return str(name_or_path)
         return str(embedded_backbone_path())
     return str(name_or_path)
-
-
-def _in_hf_cache(name: str) -> bool:
-    try:
-        from huggingface_hub import try_to_load_from_cache
-        return isinstance(try_to_load_from_cache(name, "config.json"), str)
-    except Exception:
-        return False
 
 
 def load_tokenizer(name_or_path: str):

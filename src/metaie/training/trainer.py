@@ -138,11 +138,14 @@ def fit(model, train: Sequence[Query], dev: Sequence[Query] | None, args: TrainA
                                        "total_steps": total_steps, "rng_py": random.getstate(),
                                        "rng_torch": torch.get_rng_state()})
 
+    best_in_memory: dict | None = None  # best weights when there is no work folder to keep them in
+
     def keep_best() -> None:
+        nonlocal best_in_memory
         if work is not None:
             _save_state(work / "best.pt", {k: v.detach().cpu() for k, v in net.state_dict().items()})
         else:
-            keep_best.mem = {k: v.detach().clone() for k, v in net.state_dict().items()}  # type: ignore[attr-defined]
+            best_in_memory = {k: v.detach().clone() for k, v in net.state_dict().items()}
 
     progress = _Progress(total_steps, enabled=args.progress)
     progress.advance_to(state["step"])
@@ -197,8 +200,8 @@ def fit(model, train: Sequence[Query], dev: Sequence[Query] | None, args: TrainA
     if dev and state["best_f1"] is not None:  # end at the best epoch
         if work is not None and (work / "best.pt").exists():
             net.load_state_dict(torch.load(work / "best.pt", map_location="cpu"))
-        elif hasattr(keep_best, "mem"):
-            net.load_state_dict(keep_best.mem)  # type: ignore[attr-defined]
+        elif best_in_memory is not None:
+            net.load_state_dict(best_in_memory)
     net.eval()
     result = FitResult(best_f1=state["best_f1"], history=state["history"], steps=state["step"],
                        seconds=round(time.time() - t0, 2), train_windows=len(windows),
@@ -233,7 +236,10 @@ class _Progress:
                             TimeRemainingColumn(), transient=False)
         self.bar.start()
         self.task = self.bar.add_task("train", total=total, epoch="-", loss="-", rate="")
-        self.t0, self.step0 = None, None
+        self.total = total
+        self.t0: float | None = None
+        self.step0 = 0
+        self.last_line = 0.0
 
     def advance_to(self, step: int) -> None:
         if self.enabled:
@@ -241,15 +247,15 @@ class _Progress:
 
     def update(self, step: int, loss: float | None, epoch: int, epochs: int) -> None:
         if self.enabled:
-            import time as _t
+            now = time.time()
             if self.t0 is None:
-                self.t0, self.step0 = _t.time() , step - 1
-            dt = _t.time() - self.t0
+                self.t0, self.step0, self.last_line = now, step - 1, now
+            dt = now - self.t0
             rate = f"{(step - self.step0) / dt:.2f} steps/s" if dt > 1 else ""
-            if not self.bar.console.is_terminal and rate and _t.time() - getattr(self, "last_line", self.t0) > 30:
-                self.last_line = _t.time()  # plain lines for logs: rich redraws only on a terminal
-                eta = (self.bar.tasks[0].total - step) * dt / max(step - self.step0, 1)
-                self.bar.console.print(f"step {step}/{self.bar.tasks[0].total} epoch {epoch}/{epochs} "
+            if not self.bar.console.is_terminal and rate and now - self.last_line > 30:
+                self.last_line = now  # plain lines for logs: rich redraws only on a terminal
+                eta = (self.total - step) * dt / max(step - self.step0, 1)
+                self.bar.console.print(f"step {step}/{self.total} epoch {epoch}/{epochs} "
                                        f"loss {loss if loss is not None else float('nan'):.4f} {rate} eta {eta:.0f}s")
             self.bar.update(self.task, completed=step, epoch=f"{epoch}/{epochs}", rate=rate,
                             loss=f"{loss:.4f}" if loss is not None else "-")
