@@ -17,7 +17,7 @@ def read_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
     path = Path(path)
     if not path.exists():
         raise DataFormatError("file not found", path=path)
-    with path.open(encoding="utf-8") as f:
+    with path.open(encoding="utf-8-sig") as f:  # -sig: a leading byte-order mark is not content
         for n, line in enumerate(f, 1):
             if not line.strip():
                 continue
@@ -36,7 +36,7 @@ def read_json(path: str | Path) -> Any:
     if not path.exists():
         raise DataFormatError("file not found", path=path)
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8-sig"))
     except json.JSONDecodeError as e:
         raise DataFormatError(f"malformed JSON ({e.msg})", path=path, line=e.lineno) from None
 
