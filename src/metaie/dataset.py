@@ -99,8 +99,9 @@ def dedupe_by_text(records: Iterable[Record]) -> list[Record]:
         seen = {s.key for s in m.spans}
         m.spans += [s for s in spans if s.key not in seen]
         m.negatives += [n for n in r.negatives if n not in m.negatives]
-        if r.source and r.source not in m.source.split("+"):
-            m.source = f"{m.source}+{r.source}" if m.source else r.source
+        if r.source:  # sources are "+"-joined names; merge them as sets so repeats do not pile up
+            have = [x for x in (m.source or "").split("+") if x]
+            m.source = "+".join(have + [x for x in r.source.split("+") if x and x not in have])
     for m in by_key.values():
         pos = set(m.labels)
         m.negatives = [n for n in m.negatives if n not in pos]

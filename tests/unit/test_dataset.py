@@ -53,6 +53,14 @@ def test_dedupe_merges_whitespace_variants():
     assert m.negatives == ["city", "date"]
 
 
+def test_dedupe_merges_sources_as_sets():
+    # a record already merged from two sources meets the same pair again (sentence split of merged passages)
+    recs = [Record("Tom ran.", source="a"), Record("Tom ran.", source="b"), Record("Tom  ran.", source="a+b"),
+            Record("Tom ran.", source="c+a")]
+    [m] = dedupe_by_text(recs)
+    assert m.source == "a+b+c"
+
+
 def test_split_sentences_keeps_spans_and_makes_negatives():
     text = "Tom ran to Paris. Ann sat in New York."
     rec = Record(text, [Span(0, 3, "person", "Tom"), Span(29, 37, "city", "New York")], ["date"])
