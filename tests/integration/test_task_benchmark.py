@@ -115,3 +115,73 @@ def test_benchmark_config_errors(tmp_path):
     p.write_text("datasets: [x]\nstart_points: {meta: {model: m}}\ntrain: {epoch: 1}\n")
     with pytest.raises(ConfigError, match="unknown TrainArgs"):
         run_benchmark(p, tmp_path / "o", log=lambda s: None)
+
+
+def test_human_schema_records_hold_every_stage(tmp_path):
+    from metaie.training.human import example_record, human_records, parse_source, transfer_datasets
+    recs, info = human_records([str(TINY_RE)])
+    gold = load_split(TINY_RE, "train")
+    assert len(recs) == len(gold) and info["human_datasets"] == {"tiny_re": len(gold)}
+    s = task_schema(TINY_RE, None, "re")
+    ex = next(e for e in gold if e.relations)
+    rec = example_record(make_adapter(s), ex, "tiny_re")
+    rel = ex.relations[0]
+    tail_label = s.template("tail").format(head=ex.text[rel.head.start:rel.head.end],
+                                           relation=s.relations[rel.type]["phrase"])
+    # the stage-2 query "<head> <relation>" is a label of the record, answered by the tail
+    assert (rel.tail.start, rel.tail.end) in {(x.start, x.end) for x in rec.spans if x.label == tail_label}
+    assert not set(rec.negatives) & set(rec.labels)
+    assert parse_source("human-except:rest14") == transfer_datasets("rest14") and "rest14" not in parse_source(
+        "human-except:rest14") and "aste_14res" not in parse_source("human-except:rest14")
+    assert parse_source("human:a, b") == ["a", "b"] and parse_source("bundled") is None
+    with pytest.raises(ConfigError, match="name dataset"):
+        parse_source("human:")
+
+
+def test_meta_train_on_human_schema_matched_queries(tiny_backbone, tmp_path, capsys):
+    """A human-schema start point trained to exactly as many queries as another model, then benchmarked."""
+    a = tmp_path / "a"
+    main(["train", "--data", f"human:{TINY_NER}", "--out", str(a), "--backbone", str(tiny_backbone),
+          "--epochs", "1", "--batch-size", "4", "--queries", "30", "--max-length", "32", "--stride", "8"])
+    man = json.loads((a / "manifest.json").read_text())
+    assert man["train_queries"]["queries"] == 30 and man["query_sampling"]["sampled"] == 30
+    b = tmp_path / "human-schema-tiny_ner"
+    main(["train", "--data", f"human:{TINY_RE}", "--out", str(b), "--backbone", str(tiny_backbone),
+          "--epochs", "1", "--batch-size", "4", "--match-queries", str(a), "--max-length", "32", "--stride", "8"])
+    assert json.loads((b / "manifest.json").read_text())["train_queries"]["queries"] == 30
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        main(["train", "--data", f"human:{TINY_RE}", "--out", str(tmp_path / "c"), "--match-queries",
+              str(tmp_path / "nothing")])
+    assert "pass --queries N instead" in capsys.readouterr().err
+    cfg = {"datasets": [str(TINY_NER), str(TINY_RE)], "shots": [1], "seeds": [1],
+           "start_points": {"vanilla": {"backbone": str(tiny_backbone)},
+                            "human": {"model": str(tmp_path / "human-schema-{dataset}"), "datasets": [str(TINY_NER)]}},
+           "train": {"max_steps": 3, "batch_size": 4}, "test_limit": 2}
+    path = tmp_path / "b.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    main(["benchmark", "--config", str(path), "--out", str(tmp_path / "res")])
+    names = sorted(p.name for p in (tmp_path / "res" / "runs").glob("*.json"))
+    assert names == ["tiny_ner__human__k1__s1.json", "tiny_ner__vanilla__k1__s1.json", "tiny_re__vanilla__k1__s1.json"]
+    row = json.loads((tmp_path / "res" / "runs" / "tiny_ner__human__k1__s1.json").read_text())
+    assert row["fit"]["steps"] == 3
+    assert "max_steps" in (tmp_path / "res" / "results.md").read_text()
+    cfg["start_points"]["human"]["datasets"] = ["elsewhere"]
+    path.write_text(yaml.safe_dump(cfg))
+    with pytest.raises(SystemExit):
+        main(["benchmark", "--config", str(path), "--out", str(tmp_path / "res")])
+    assert "are not in 'datasets'" in capsys.readouterr().err
+
+
+def test_benchmark_run_claims(tmp_path):
+    """Two processes on one results folder: a live claim is skipped, a dead one's stale lock is taken over."""
+    import os
+    import subprocess
+    import sys
+    from metaie.evaluation.benchmark import _claim
+    lock = tmp_path / "r.lock"
+    assert _claim(lock) and lock.read_text() == str(os.getpid())
+    assert not _claim(lock)  # held by a live process (this one)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    lock.write_text(dead.stdout.strip())
+    assert _claim(lock) and lock.read_text() == str(os.getpid())

@@ -18,7 +18,7 @@ def _labels(labels: str) -> list[str]:
 
 def register(app: typer.Typer) -> None:
     @app.command()
-    def train(data: list[str] = typer.Option(..., "--data", "-d", help="Distillation JSONL file(s), or 'bundled'"),
+    def train(data: list[str] = typer.Option(..., "--data", "-d", help="Distillation JSONL file(s), 'bundled', 'bundled:ner', 'bundled:open', 'human:DS,...' or 'human-except:DS'"),
               out: Path = typer.Option(..., "--out", "-o", help="Output model directory"),
               backbone: str = typer.Option(None, help="HF model name or path (default: embedded all-MiniLM-L6-v2)"),
               init: str = typer.Option(None, help="Continue from an existing metaie model directory"),
@@ -29,20 +29,28 @@ def register(app: typer.Typer) -> None:
               stride: int = typer.Option(32), dev_fraction: float = typer.Option(0.05),
               neg_ratio: float = typer.Option(1.0, help="Negative queries per positive label"),
               max_records: int = typer.Option(None, help="Train on a random sample of this many records"),
+              queries: int = typer.Option(None, help="Sample the training queries to exactly this many "
+                                                     "(repeating the set when it is smaller)"),
+              match_queries: str = typer.Option(None, help="Sample to as many training queries as this saved "
+                                                           "model was trained on (fair start-point comparisons)"),
               passages: bool = typer.Option(False, help="Keep bundled passages whole (default: sentences)"),
               threads: int = typer.Option(None), checkpoint_every: int = typer.Option(200),
               no_resume: bool = typer.Option(False, help="Ignore a previous interrupted run's state"),
               data_root: str = typer.Option(None, help="Data root (default: $METAIE_DATA or shared/data)"),
               device: str = typer.Option(None, help="cpu or cuda (default: cuda when present)")) -> None:
-        """Meta-train a label-to-span tagger on a distillation set."""
+        """Meta-train a label-to-span tagger on a distillation set (or on task datasets' human annotations)."""
         from ..training import TrainArgs
-        from ..training.meta import meta_train
+        from ..training.meta import meta_train, queries_of
+        if queries is not None and match_queries is not None:
+            raise ConfigError("give --queries or --match-queries, not both")
+        if match_queries is not None:
+            queries = queries_of(match_queries)
         args = TrainArgs(epochs=epochs, batch_size=batch_size, lr=lr, warmup_ratio=warmup_ratio, schedule=schedule,
                          grad_accum=grad_accum, seed=seed, max_steps=max_steps, threads=threads,
                          checkpoint_every=checkpoint_every, resume=not no_resume)
         r = meta_train(data, out, args, backbone=backbone, init=init, dev_fraction=dev_fraction, neg_ratio=neg_ratio,
                        max_records=max_records, max_length=max_length, stride=stride, data_root=data_root,
-                       sentences=not passages, device=device)
+                       sentences=not passages, device=device, queries=queries)
         f1 = f"{r.best_f1:.4f}" if r.best_f1 is not None else "n/a"
         typer.echo(f"saved {out}: held-out F1 {f1}, {r.steps} steps, {r.seconds:.0f} s")
 

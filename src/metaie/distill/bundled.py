@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..data_root import dataset_dir
 from ..dataset import dedupe_by_text
+from ..errors import ConfigError
 from ..schema import Record
 from .importers import (ImportReport, import_bio, import_gliner, import_metaie_tagging, import_pilener_instruction,
                         import_sentences_per_type)
@@ -23,6 +24,10 @@ BUNDLED_SOURCES = {
     "gliner_sample": [("gliner", "sample_data.json")],
     "metaie_distill_sample": [("metaie", "distill/metaie.json")],
 }
+# named parts of the bundled set (``--data bundled:ner``): the entity-type distillation sets (UniversalNER's
+# Pile-NER, GLiNER's sample) and the open-label MetaIE sample ("important information", any label)
+BUNDLED_GROUPS = {"ner": ["pilener_391_bio", "pilener_derived_sample", "gliner_sample"],
+                  "open": ["metaie_distill_sample"]}
 _FUNCS = {"bio": import_bio, "sentences-per-type": import_sentences_per_type, "gliner": import_gliner,
           "pilener-instruction": import_pilener_instruction, "metaie": import_metaie_tagging}
 
@@ -43,14 +48,20 @@ class BundleReport:
 
 
 def build_bundled(root: str | Path | None = None, sentences: bool = True, keep_empty: float = 0.1,
-                  seed: int = 42) -> tuple[list[Record], BundleReport]:
+                  seed: int = 42, group: str | None = None) -> tuple[list[Record], BundleReport]:
     """Import, merge and de-duplicate the bundled sets; with ``sentences`` split passages into sentences.
 
-    ``keep_empty`` is the share of span-less sentences kept (they still teach "answer nothing").
+    ``keep_empty`` is the share of span-less sentences kept (they still teach "answer nothing");
+    ``group`` keeps one named part (a key of ``BUNDLED_GROUPS``).
     """
+    if group is not None and group not in BUNDLED_GROUPS:
+        raise ConfigError(f"--data bundled:{group}: unknown part; known: "
+                          + ", ".join(f"bundled:{g}" for g in BUNDLED_GROUPS))
     rep = BundleReport()
     records: list[Record] = []
     for name, files in BUNDLED_SOURCES.items():
+        if group is not None and name not in BUNDLED_GROUPS[group]:
+            continue
         folder = dataset_dir(name, root)
         for fmt, rel in files:
             recs, r = _FUNCS[fmt](folder / rel)

@@ -9,7 +9,8 @@ Config (YAML)::
     start_points:                        # all on the same backbone
       vanilla: {backbone: null}          # null = the embedded MiniLM-L6
       meta: {model: models/meta}
-      human_schema: {model: "models/human-schema-{dataset}"}   # {dataset} = the evaluated one (leave-one-out)
+      human_schema: {model: "models/human-schema-{dataset}",   # {dataset} = the evaluated one (leave-one-out)
+                     datasets: [conll2003, conll04]}             # optional: run this start point on these only
     train: {epochs: 10, batch_size: 8, lr: 5.0e-5}            # metaie.training.TrainArgs fields
     test_limit: 300                      # seeded sub-sample of each test set (null = full; tables say so)
     threshold: 0.5
@@ -20,6 +21,7 @@ Each finished run is ``<out>/runs/<dataset>__<start>__k<K>__s<seed>.json``; a re
 from __future__ import annotations
 
 import csv
+import os
 import statistics
 from collections import defaultdict
 from dataclasses import fields
@@ -55,6 +57,13 @@ def load_config(path: str | Path) -> dict[str, Any]:
     for name, sp in cfg["start_points"].items():
         if not isinstance(sp, dict) or not ({"model", "backbone"} & set(sp)):
             raise ConfigError(f"{p}: start_points.{name} needs 'model: DIR' or 'backbone: NAME|null'")
+        extra = set(sp) - {"model", "backbone", "datasets"}
+        if extra:
+            raise ConfigError(f"{p}: start_points.{name}: unknown key(s) {sorted(extra)}; "
+                              "known: model, backbone, datasets")
+        missing = set(map(str, sp.get("datasets") or [])) - set(map(str, cfg.get("datasets") or []))
+        if missing:
+            raise ConfigError(f"{p}: start_points.{name}.datasets {sorted(missing)} are not in 'datasets'")
     cfg.setdefault("datasets", [])
     cfg.setdefault("shots", [5])
     cfg.setdefault("seeds", [1, 2, 3])
@@ -77,8 +86,13 @@ def _start(cfg: dict, name: str, dataset: str) -> StartPoint:
 
 def plan(cfg: dict) -> list[dict]:
     """Every run of a config, few-shot first then zero-shot."""
+    def on(s: str, d) -> bool:
+        only = cfg["start_points"][s].get("datasets")
+        return not only or str(d) in map(str, only)
+
     runs = [{"dataset": str(d), "start": s, "k": k, "seed": seed}
-            for d in cfg["datasets"] for s in cfg["start_points"] for k in cfg["shots"] for seed in cfg["seeds"]]
+            for d in cfg["datasets"] for s in cfg["start_points"] if on(s, d)
+            for k in cfg["shots"] for seed in cfg["seeds"]]
     zs = cfg.get("zero_shot") or {}
     for d in zs.get("datasets", []):
         for s in zs.get("start_points", []):
@@ -113,30 +127,72 @@ def run_one(cfg: dict, r: dict) -> dict:
             "subsampled": ev["subsampled"], "eval_seconds": ev["seconds"], "fit": fit_info, "metrics": ev["metrics"]}
 
 
+def _claim(lock: Path) -> bool:
+    """Take a run for this process (a lock file holding its pid); a lock left by a dead process is taken over."""
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            try:
+                pid = int(lock.read_text() or 0)
+            except (OSError, ValueError):
+                pid = 0
+            if pid and _alive(pid):
+                return False
+            lock.unlink(missing_ok=True)  # stale: its process is gone
+            continue
+        with os.fdopen(fd, "w") as f:
+            f.write(str(os.getpid()))
+        return True
+    return False
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def run_benchmark(config: str | Path, out: str | Path, log: Callable[[str], None] = print) -> list[dict]:
-    """Run (or resume) every run of a config; write CSVs, a Markdown table and plots under ``out``."""
+    """Run (or resume) every run of a config; write CSVs, a Markdown table and plots under ``out``.
+
+    Several processes started on the same config and ``out`` share the work: each run is claimed with a
+    lock file, a process skips runs another live process holds, and the reports cover every finished run.
+    """
     cfg = load_config(config)
     out = Path(out)
     (out / "runs").mkdir(parents=True, exist_ok=True)
     runs = plan(cfg)
-    rows = []
+    busy = []
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TimeRemainingColumn(), transient=True) as prog:
         bar = prog.add_task("benchmark", total=len(runs))
         for r in runs:
             path = out / "runs" / f"{run_key(r)}.json"
+            lock = path.with_suffix(".lock")
             if path.exists():
-                rows.append(read_json(path))
-                log(f"cached  {run_key(r)}  F1={rows[-1]['f1']:.4f}")
+                log(f"cached  {run_key(r)}  F1={read_json(path)['f1']:.4f}")
+            elif not _claim(lock):
+                busy.append(run_key(r))
+                log(f"busy    {run_key(r)}  (another process is running it)")
             else:
-                prog.update(bar, description=run_key(r))
-                row = run_one(cfg, r)
-                write_json(path, row)
-                rows.append(row)
-                log(f"done    {run_key(r)}  F1={row['f1']:.4f}  ({row['eval_seconds']}s eval)")
+                try:
+                    prog.update(bar, description=run_key(r))
+                    row = run_one(cfg, r)
+                    write_json(path, row)
+                    log(f"done    {run_key(r)}  F1={row['f1']:.4f}  ({row['eval_seconds']}s eval)")
+                finally:
+                    lock.unlink(missing_ok=True)
             prog.advance(bar)
-    write_reports(rows, out)
+    rows = [read_json(p) for r in runs if (p := out / "runs" / f"{run_key(r)}.json").exists()]
+    if busy and len(rows) < len(runs):
+        log(f"{len(runs) - len(rows)} run(s) still running in another process; its reports will cover them")
+    write_reports(rows, out, cfg)
     return rows
 
 
@@ -213,14 +269,21 @@ def plot(summary: list[dict], out: Path) -> list[Path]:
     return paths
 
 
-def write_reports(rows: list[dict], out: Path) -> None:
-    """runs.csv, summary.csv, results.md and the plots."""
+def write_reports(rows: list[dict], out: Path, cfg: dict | None = None) -> None:
+    """runs.csv, summary.csv, results.md (with the config's start points and settings) and the plots."""
     _csv(out / "runs.csv", rows, ["dataset", "task", "start", "k", "seed", "metric", "f1", "precision", "recall",
                                   "test_examples", "test_in_split", "subsampled", "eval_seconds"])
     summary = summarise(rows)
     _csv(out / "summary.csv", summary, list(summary[0]) if summary else ["dataset"])
     pngs = plot(summary, out)
-    md = "## Few-shot results (micro F1 ×100, mean ± sd over seeds)\n\n" + markdown(summary)
+    md = "## Few-shot results (micro F1 ×100, mean ± sd over seeds)\n\n"
+    if cfg:
+        sps = "; ".join(f"{n}: " + (f"model {sp['model']}" if sp.get("model") else
+                                    f"backbone {sp.get('backbone') or 'embedded MiniLM-L6'}")
+                        for n, sp in cfg["start_points"].items())
+        md += (f"Start points — {sps}. Fine-tuning (the same for every start point): {cfg.get('train') or {}}; "
+               f"threshold {cfg.get('threshold', 0.5)}; split {cfg.get('split', 'test')}.\n\n")
+    md += markdown(summary)
     md += "\n" + "\n".join(f"![{p.stem}]({p.name})" for p in pngs) + "\n"
     with atomic_open(out / "results.md", "w") as f:
         f.write(md)

@@ -1,0 +1,85 @@
+"""Human-schema transfer data: task datasets' human-annotated training sets as label-to-span records.
+
+The paper's multi-task transfer baseline meta-trains the same backbone on the union of the *other*
+datasets' human annotations, so it learns label-to-span matching from human schemas instead of an LLM.
+Each example becomes one record: the spans of every stage's gold-conditioned query (entity types,
+"<head> <relation>", "<trigger> <role>", "<polarity> aspect", ...) under that query's label, and the
+queries with no answer as negatives.
+
+Sources for ``metaie train --data``: ``human:conll04,ade`` (these datasets) or ``human-except:conll2003``
+(every public benchmark dataset but that one and those built from the same texts).
+
+>>> transfer_datasets("rest14")[:3], "aste_14res" in transfer_datasets("rest14")
+(['conll2003', 'wnut2017', 'jnlpba'], False)
+"""
+from __future__ import annotations
+
+import os
+from collections import Counter
+
+from ..errors import ConfigError
+from ..schema import Record, Span
+
+PUBLIC = ("conll2003", "wnut2017", "jnlpba", "mit_movie", "mit_restaurant", "crossner_ai", "crossner_literature",
+          "crossner_music", "crossner_politics", "crossner_science", "conll04", "ade", "casie", "laptop14",
+          "rest14", "aste_14lap", "aste_14res", "qasrl")
+# datasets annotated on the same texts: leaving one out leaves the other out too
+RELATED = {"laptop14": {"aste_14lap"}, "aste_14lap": {"laptop14"}, "rest14": {"aste_14res"},
+           "aste_14res": {"rest14"}}
+PREFIXES = ("human:", "human-except:")
+
+
+def transfer_datasets(leave_out: str) -> list[str]:
+    """The public datasets a leave-one-out human-schema model is trained on."""
+    name = os.path.basename(str(leave_out).rstrip("/"))
+    if name.startswith("ade_fold"):
+        name = "ade"
+    drop = {name} | RELATED.get(name, set())
+    return [d for d in PUBLIC if d not in drop]
+
+
+def parse_source(source: str) -> list[str] | None:
+    """Dataset names of a ``human:...`` / ``human-except:...`` source; None when it is not one."""
+    for p in PREFIXES:
+        if source.startswith(p):
+            rest = source[len(p):].strip()
+            if not rest:
+                raise ConfigError(f"--data {source!r}: name dataset(s) after {p!r}, e.g. {p}conll2003")
+            if p == "human-except:":
+                return transfer_datasets(rest)
+            return [d.strip() for d in rest.split(",") if d.strip()]
+    return None
+
+
+def example_record(adapter, example, source: str) -> Record:
+    """One task example as a record holding every stage's gold queries (answers as spans, empties as negatives)."""
+    from ..tasks.adapters import training_queries
+    spans: list[Span] = []
+    seen = set()
+    negatives: list[str] = []
+    for q in training_queries(adapter, example):
+        if not q.spans:
+            negatives.append(q.label)
+        for s in q.spans:
+            if s.key not in seen:
+                seen.add(s.key)
+                spans.append(s)
+    pos = {s.label for s in spans}
+    return Record(example.text, spans, [n for n in dict.fromkeys(negatives) if n not in pos],
+                  id=f"{source}:{example.id}", source=source)
+
+
+def human_records(datasets: list[str], root: str | os.PathLike | None = None) -> tuple[list[Record], dict]:
+    """Records from the few-shot pool split (the training split) of each dataset, with its shipped schema."""
+    from ..data import load_split, resolve
+    from ..evaluation.adapt import task_schema
+    from ..tasks.adapters import make_adapter
+    records: list[Record] = []
+    per: Counter = Counter()
+    for d in datasets:
+        spec, _ = resolve(d, root)
+        adapter = make_adapter(task_schema(d, None, None, root))
+        for ex in load_split(d, spec.few_shot_from, root):
+            records.append(example_record(adapter, ex, spec.name))
+            per[spec.name] += 1
+    return records, {"human_datasets": dict(per)}
