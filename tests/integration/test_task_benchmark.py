@@ -166,6 +166,12 @@ def test_meta_train_on_human_schema_matched_queries(tiny_backbone, tmp_path, cap
     row = json.loads((tmp_path / "res" / "runs" / "tiny_ner__human__k1__s1.json").read_text())
     assert row["fit"]["steps"] == 3
     assert "max_steps" in (tmp_path / "res" / "results.md").read_text()
+    (tmp_path / "res" / "results.md").unlink()
+    main(["benchmark", "--report", "--out", str(tmp_path / "res")])  # tables from finished runs, nothing re-run
+    assert "tiny_ner" in (tmp_path / "res" / "results.md").read_text()
+    with pytest.raises(SystemExit):
+        main(["benchmark", "--report", "--out", str(tmp_path / "empty")])
+    assert "no finished runs" in capsys.readouterr().err
     cfg["start_points"]["human"]["datasets"] = ["elsewhere"]
     path.write_text(yaml.safe_dump(cfg))
     with pytest.raises(SystemExit):

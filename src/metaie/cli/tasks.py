@@ -6,6 +6,8 @@ from typing import Optional
 
 import typer
 
+from ..errors import ConfigError
+
 _ROOT = typer.Option(None, "--data-root", help="Folder holding the datasets (default: $METAIE_DATA, ../shared/data)")
 _SCHEMA = typer.Option(None, "--schema", help="Task schema YAML (default: the shipped one for the dataset)")
 
@@ -55,9 +57,16 @@ def register(app: typer.Typer) -> None:
             write_json(json_out, res)
 
     @app.command()
-    def benchmark(config: str = typer.Option(..., "--config", help="Benchmark YAML (see bench/paper.yaml)"),
-                  out: str = typer.Option("results", "--out", help="Results folder (re-running resumes)")) -> None:
+    def benchmark(config: str = typer.Option(None, "--config", help="Benchmark YAML (see bench/paper.yaml)"),
+                  out: str = typer.Option("results", "--out", help="Results folder (re-running resumes)"),
+                  report: bool = typer.Option(False, "--report", help="Only write the reports from every finished "
+                                                                      "run in --out (runs nothing)")) -> None:
         """Run the few-shot / zero-shot benchmark; writes CSVs, results.md and PNG plots."""
-        from ..evaluation.benchmark import run_benchmark
-        rows = run_benchmark(config, out, log=typer.echo)
+        from ..evaluation.benchmark import report_only, run_benchmark
+        if report:
+            rows = report_only(out, config)
+        elif config is None:
+            raise ConfigError("--config is required (or --report to tabulate finished runs)")
+        else:
+            rows = run_benchmark(config, out, log=typer.echo)
         typer.echo(json.dumps({"runs": len(rows), "out": out}))

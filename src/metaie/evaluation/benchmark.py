@@ -196,6 +196,17 @@ def run_benchmark(config: str | Path, out: str | Path, log: Callable[[str], None
     return rows
 
 
+def report_only(out: str | Path, cfg_path: str | Path | None = None) -> list[dict]:
+    """Write the reports from every finished run under ``out/runs`` (e.g. several configs' runs together)."""
+    out = Path(out)
+    paths = sorted((out / "runs").glob("*.json"))
+    if not paths:
+        raise ConfigError(f"{out / 'runs'}: no finished runs to report")
+    rows = [read_json(p) for p in paths]
+    write_reports(rows, out, load_config(cfg_path) if cfg_path else None)
+    return rows
+
+
 def summarise(rows: list[dict]) -> list[dict]:
     """Mean and sample standard deviation of F1 per (dataset, start point, K)."""
     groups: dict[tuple, list[dict]] = defaultdict(list)
