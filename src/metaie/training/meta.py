@@ -49,8 +49,8 @@ def sample_queries(queries: list[Query], n: int, seed: int) -> tuple[list[Query]
 
     >>> qs = [Query(str(i), "t", []) for i in range(4)]
     >>> got, info = sample_queries(qs, 10, 0)
-    >>> len(got), info["passes"], sorted(q.label for q in got).count("0")
-    (10, 2.5, 3)
+    >>> len(got), info["passes"], sorted({[q.label for q in got].count(x.label) for x in qs})  # 2 whole passes
+    (10, 2.5, [2, 3])
     """
     if n < 1:
         raise ConfigError("--queries must be >= 1")
