@@ -52,7 +52,7 @@ def task_schema(data: str | os.PathLike, schema: str | os.PathLike | None, task:
     return s
 
 
-def few_shot_set(data, schema: TaskSchema, shots: int, seed: int, root=None):
+def few_shot_set(data, schema: TaskSchema, shots: int, seed: int, root=None, take_all_short: bool = False):
     """The K-shot examples of a dataset's few-shot split, schema checked against that split."""
     spec, _ = resolve(data, root)
     pool = load_split(data, spec.few_shot_from, root)
@@ -60,23 +60,28 @@ def few_shot_set(data, schema: TaskSchema, shots: int, seed: int, root=None):
     adapter = make_adapter(schema)
     labels = {"ner": "entity", "re": "relation", "ee": "event", "absa": "polarity", "aste": "polarity"}
     wanted = sorted(schema.labels()[labels[schema.task]]) if schema.task in labels else None
-    return sample_k_shot(pool, adapter, shots, seed, labels=wanted)
+    return sample_k_shot(pool, adapter, shots, seed, labels=wanted, take_all_short=take_all_short)
 
 
 def finetune(start: StartPoint, data, shots: int, seed: int, out: str | os.PathLike | None, train_args,
-             root=None, schema: str | os.PathLike | None = None, task: str | None = None, device=None):
+             root=None, schema: str | os.PathLike | None = None, task: str | None = None, device=None,
+             take_all_short: bool = False):
     """Sample K shots, build every stage's gold-conditioned queries, fine-tune; returns (model, FitResult, info)."""
+    from collections import Counter
+
     from ..training import fit
     s = task_schema(data, schema, task, root)
-    shot = few_shot_set(data, s, shots, seed, root)
+    shot = few_shot_set(data, s, shots, seed, root, take_all_short)
     adapter = make_adapter(s)
+    mentions = sum((adapter.label_counts(ex) for ex in shot), Counter())
     queries = [q for ex in shot for q in training_queries(adapter, ex)]
     model = start.load(device=device)
     model.config.task = s.task
     train_args.seed = seed
     info = {"data": str(data), "task": s.task, "schema": s.source, "shots": shots, "seed": seed,
             "start": start.name, "examples": len(shot), "queries": len(queries),
-            "positive_queries": sum(1 for q in queries if q.spans)}
+            "positive_queries": sum(1 for q in queries if q.spans),
+            "labels_under_k": {lab: n for lab, n in sorted(mentions.items()) if n < shots}}
     result = fit(model, queries, None, train_args, out_dir=out, manifest_extra={"finetune": info})
     if out is not None:
         write_json(Path(out) / "finetune.json", {**info, "steps": result.steps, "seconds": round(result.seconds, 2)})

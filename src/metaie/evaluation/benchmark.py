@@ -115,7 +115,7 @@ def run_one(cfg: dict, r: dict) -> dict:
     if r["k"] > 0:
         args = TrainArgs(**{"progress": False, **(cfg.get("train") or {})})
         model, res, info = finetune(sp, r["dataset"], r["k"], r["seed"], None, args, root=root,
-                                    device=cfg.get("device"))
+                                    device=cfg.get("device"), take_all_short=True)
         fit_info = {**info, "train_seconds": round(res.seconds, 2), "steps": res.steps}
     else:
         model = sp.load(device=cfg.get("device"))

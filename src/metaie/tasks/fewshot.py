@@ -24,15 +24,17 @@ from .structures import Example
 
 
 def sample_k_shot(examples: Sequence[Example], adapter: Adapter, k: int, seed: int,
-                  labels: Sequence[str] | None = None) -> list[Example]:
-    """A seeded greedy K-shot subset; ConfigError if some label has fewer than K mentions in ``examples``."""
+                  labels: Sequence[str] | None = None, take_all_short: bool = False) -> list[Example]:
+    """A seeded greedy K-shot subset; ConfigError if some label has fewer than K mentions in ``examples``,
+    unless ``take_all_short``: then such a label gets every mention it has (the benchmark's choice for tiny
+    training sets such as CrossNER's 100 sentences; its run record lists those labels)."""
     if k < 1:
         raise ConfigError(f"--shots must be at least 1 (got {k}); use zero-shot evaluation for K=0")
     per_ex = [adapter.label_counts(ex) for ex in examples]
     total: Counter = sum(per_ex, Counter())
     wanted = list(labels) if labels is not None else sorted(total)
     short = {lab: total.get(lab, 0) for lab in wanted if total.get(lab, 0) < k}
-    if short:
+    if short and not take_all_short:
         raise ConfigError(f"K={k} is larger than the data allows: label(s) {short} have fewer than {k} mentions "
                           f"in the {len(examples)} examples to sample from; lower --shots")
     order = list(range(len(examples)))
