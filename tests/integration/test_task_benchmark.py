@@ -118,6 +118,13 @@ def test_benchmark_config_errors(tmp_path):
     from metaie.evaluation.benchmark import run_benchmark
     with pytest.raises(ConfigError, match="does not exist"):
         run_benchmark(p, tmp_path / "o", log=lambda s: None)
+    p.write_text(f"datasets: [{TINY_NER}, /no/such/data]\nstart_points: {{v: {{backbone: null}}}}\nshots: [1]\n"
+                 "seeds: [1]\ntest_limit: 1\ntrain: {max_steps: 1}\n")
+    logged = []
+    with pytest.raises(ConfigError, match="1 run\\(s\\) failed") as e:  # the good run is done and reported
+        run_benchmark(p, tmp_path / "o", log=logged.append)
+    assert "/no/such/data" in str(e.value) and any(x.startswith("done    tiny_ner") for x in logged)
+    assert (tmp_path / "o" / "results.md").exists()
     p.write_text("datasets: [x]\nstart_points: {meta: {model: m}}\ntrain: {epoch: 1}\n")
     with pytest.raises(ConfigError, match="unknown TrainArgs"):
         run_benchmark(p, tmp_path / "o", log=lambda s: None)

@@ -167,7 +167,7 @@ def run_benchmark(config: str | Path, out: str | Path, log: Callable[[str], None
     out = Path(out)
     (out / "runs").mkdir(parents=True, exist_ok=True)
     runs = plan(cfg)
-    busy = []
+    busy, failed = [], []
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TimeRemainingColumn(), transient=True) as prog:
@@ -186,13 +186,19 @@ def run_benchmark(config: str | Path, out: str | Path, log: Callable[[str], None
                     row = run_one(cfg, r)
                     write_json(path, row)
                     log(f"done    {run_key(r)}  F1={row['f1']:.4f}  ({row['eval_seconds']}s eval)")
+                except ConfigError as e:  # one run's bad input does not stop the others
+                    failed.append(f"{run_key(r)}: {e}")
+                    log(f"failed  {run_key(r)}  {e}")
                 finally:
                     lock.unlink(missing_ok=True)
             prog.advance(bar)
     rows = [read_json(p) for r in runs if (p := out / "runs" / f"{run_key(r)}.json").exists()]
     if busy and len(rows) < len(runs):
         log(f"{len(runs) - len(rows)} run(s) still running in another process; its reports will cover them")
-    write_reports(rows, out, cfg)
+    if rows:
+        write_reports(rows, out, cfg)
+    if failed:
+        raise ConfigError(f"{len(failed)} run(s) failed (the others are done and reported):\n  " + "\n  ".join(failed))
     return rows
 
 
