@@ -41,6 +41,24 @@ def read_json(path: str | Path) -> Any:
         raise DataFormatError(f"malformed JSON ({e.msg})", path=path, line=e.lineno) from None
 
 
+def read_json_items(path: str | Path) -> list[tuple[int | None, Any]]:
+    """The items of a JSON list (no line numbers) or of JSON lines (with line numbers), sniffed from the
+    first non-blank character."""
+    path = Path(path)
+    if not path.exists():
+        raise DataFormatError("file not found", path=path)
+    with path.open(encoding="utf-8") as f:
+        head = ""
+        while not head and (chunk := f.read(4096)):
+            head = chunk.lstrip("\ufeff \t\r\n")[:1]
+    if head == "[":
+        data = read_json(path)
+        if not isinstance(data, list):
+            raise DataFormatError("expected a JSON list", path=path)
+        return [(None, x) for x in data]
+    return list(read_jsonl(path))
+
+
 @contextlib.contextmanager
 def atomic_open(path: str | Path, mode: str = "w", encoding: str | None = "utf-8"):
     """Open a temporary file beside ``path``; rename it onto ``path`` only if the block succeeds."""

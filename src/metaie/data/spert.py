@@ -13,12 +13,11 @@ SpERT: a JSON list of ``{"tokens": [...], "entities": [{"type", "start", "end"}]
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from ..alignment import join_words
 from ..errors import DataFormatError
-from ..jsonl import read_json
+from ..jsonl import read_json, read_json_items
 from ..tasks.structures import Entity, Event, Example, Relation
 
 
@@ -49,25 +48,12 @@ def read_spert(path: str | Path, prefix: str = "") -> list[Example]:
     return out
 
 
-def _json_lines(path: Path) -> list[dict]:
-    raw = path.read_text(encoding="utf-8").strip()
-    if raw.startswith("["):
-        return read_json(path)
-    rows = []
-    for n, line in enumerate(raw.splitlines(), 1):
-        if line.strip():
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError as e:
-                raise DataFormatError(f"bad JSON: {e.msg}", path=path, line=n) from None
-    return rows
-
-
 def read_oneie(path: str | Path) -> list[Example]:
     """OneIE sentence JSON lines (``entity_mentions``, ``relation_mentions``, ``event_mentions``)."""
     path = Path(path)
     out = []
-    for n, row in enumerate(_json_lines(path), 1):
+    for i, (n, row) in enumerate(read_json_items(path), 1):
+        n = n or i
         try:
             text, offs = join_words(row["tokens"])
             by_id = {m["id"]: _span(text, offs, m["start"], m["end"], m["entity_type"], path, n)
@@ -94,7 +80,8 @@ def read_dygie(path: str | Path) -> list[Example]:
     """DyGIE++ document JSON lines (``sentences``, ``ner``, ``relations``, ``events``; inclusive doc-level token ids)."""
     path = Path(path)
     out = []
-    for n, doc in enumerate(_json_lines(path), 1):
+    for i, (n, doc) in enumerate(read_json_items(path), 1):
+        n = n or i
         try:
             base = 0
             for k, toks in enumerate(doc["sentences"]):

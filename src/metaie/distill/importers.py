@@ -25,7 +25,7 @@ from pathlib import Path
 
 from ..alignment import align_answer, bio_to_spans, join_words
 from ..errors import DataFormatError
-from ..jsonl import read_json, read_jsonl
+from ..jsonl import read_json, read_json_items, read_jsonl
 from ..schema import Record, Span
 
 
@@ -63,28 +63,12 @@ def _aligned_spans(text: str, label: str, answers: list, report: ImportReport) -
     return out
 
 
-def _json_items(path: Path) -> list[tuple[int | None, object]]:
-    """A JSON list (items without line numbers) or JSON lines (with line numbers)."""
-    if not path.exists():
-        raise DataFormatError("file not found", path=path)
-    with path.open(encoding="utf-8") as f:
-        head = ""
-        while not head and (chunk := f.read(4096)):
-            head = chunk.lstrip("\ufeff \t\r\n")[:1]
-    if head == "[":
-        data = read_json(path)
-        if not isinstance(data, list):
-            raise DataFormatError("expected a JSON list", path=path)
-        return [(None, x) for x in data]
-    return [(n, obj) for n, obj in read_jsonl(path)]
-
-
 def import_metaie_tagging(path: str | Path) -> tuple[list[Record], ImportReport]:
     """MetaIE tagging format: one (label, sentence) query per item; an all-O item is a negative."""
     path = Path(path)
     rep = ImportReport(source=f"metaie:{path.name}")
     records = []
-    for n, item in _json_items(path):
+    for n, item in read_json_items(path):
         rep.items += 1
         if not isinstance(item, dict) or "words" not in item or "ner" not in item:
             raise DataFormatError("expected an object with 'words' and 'ner'", path=path, line=n)
@@ -112,7 +96,7 @@ def import_pilener_conversations(path: str | Path) -> tuple[list[Record], Import
     path = Path(path)
     rep = ImportReport(source=f"pilener:{path.name}")
     records = []
-    for n, item in _json_items(path):
+    for n, item in read_json_items(path):
         rep.items += 1
         conv = item.get("conversations") if isinstance(item, dict) else None
         if not isinstance(conv, list) or not conv:
@@ -147,7 +131,7 @@ def import_gliner(path: str | Path) -> tuple[list[Record], ImportReport]:
     path = Path(path)
     rep = ImportReport(source=f"gliner:{path.name}")
     records = []
-    for n, item in _json_items(path):
+    for n, item in read_json_items(path):
         rep.items += 1
         if not isinstance(item, dict) or "tokenized_text" not in item or "ner" not in item:
             raise DataFormatError("expected an object with 'tokenized_text' and 'ner'", path=path, line=n)

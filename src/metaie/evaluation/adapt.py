@@ -57,10 +57,14 @@ def few_shot_set(data, schema: TaskSchema, shots: int, seed: int, root=None, tak
     spec, _ = resolve(data, root)
     pool = load_split(data, spec.few_shot_from, root)
     schema.check_against(pool, where=f"{spec.name}/{spec.few_shot_from}")
-    adapter = make_adapter(schema)
+    return sample_k_shot(pool, make_adapter(schema), shots, seed, labels=shot_labels(schema),
+                         take_all_short=take_all_short)
+
+
+def shot_labels(schema: TaskSchema) -> list[str] | None:
+    """The labels K counts mentions of (None: every label the adapter counts, e.g. SRL predicates)."""
     labels = {"ner": "entity", "re": "relation", "ee": "event", "absa": "polarity", "aste": "polarity"}
-    wanted = sorted(schema.labels()[labels[schema.task]]) if schema.task in labels else None
-    return sample_k_shot(pool, adapter, shots, seed, labels=wanted, take_all_short=take_all_short)
+    return sorted(schema.labels()[labels[schema.task]]) if schema.task in labels else None
 
 
 def finetune(start: StartPoint, data, shots: int, seed: int, out: str | os.PathLike | None, train_args,
@@ -81,7 +85,8 @@ def finetune(start: StartPoint, data, shots: int, seed: int, out: str | os.PathL
     info = {"data": str(data), "task": s.task, "schema": s.source, "shots": shots, "seed": seed,
             "start": start.name, "examples": len(shot), "queries": len(queries),
             "positive_queries": sum(1 for q in queries if q.spans),
-            "labels_under_k": {lab: n for lab, n in sorted(mentions.items()) if n < shots}}
+            "labels_under_k": {lab: mentions[lab] for lab in (shot_labels(s) or sorted(mentions))
+                               if mentions[lab] < shots}}
     result = fit(model, queries, None, train_args, out_dir=out, manifest_extra={"finetune": info})
     if out is not None:
         write_json(Path(out) / "finetune.json", {**info, "steps": result.steps, "seconds": round(result.seconds, 2)})

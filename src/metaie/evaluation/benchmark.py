@@ -30,7 +30,7 @@ from typing import Any, Callable
 
 import yaml
 
-from ..errors import ConfigError
+from ..errors import ConfigError, MetaIEError
 from ..jsonl import atomic_open, read_json, write_json
 from .adapt import StartPoint, evaluate, finetune
 
@@ -167,7 +167,7 @@ def run_benchmark(config: str | Path, out: str | Path, log: Callable[[str], None
     out = Path(out)
     (out / "runs").mkdir(parents=True, exist_ok=True)
     runs = plan(cfg)
-    busy, failed = [], []
+    busy, failed, done = [], [], {}
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TimeRemainingColumn(), transient=True) as prog:
@@ -176,7 +176,8 @@ def run_benchmark(config: str | Path, out: str | Path, log: Callable[[str], None
             path = out / "runs" / f"{run_key(r)}.json"
             lock = path.with_suffix(".lock")
             if path.exists():
-                log(f"cached  {run_key(r)}  F1={read_json(path)['f1']:.4f}")
+                done[run_key(r)] = read_json(path)
+                log(f"cached  {run_key(r)}  F1={done[run_key(r)]['f1']:.4f}")
             elif not _claim(lock):
                 busy.append(run_key(r))
                 log(f"busy    {run_key(r)}  (another process is running it)")
@@ -185,14 +186,18 @@ def run_benchmark(config: str | Path, out: str | Path, log: Callable[[str], None
                     prog.update(bar, description=run_key(r))
                     row = run_one(cfg, r)
                     write_json(path, row)
+                    done[run_key(r)] = row
                     log(f"done    {run_key(r)}  F1={row['f1']:.4f}  ({row['eval_seconds']}s eval)")
-                except ConfigError as e:  # one run's bad input does not stop the others
+                except MetaIEError as e:  # one run's bad input (config or data) does not stop the others
                     failed.append(f"{run_key(r)}: {e}")
                     log(f"failed  {run_key(r)}  {e}")
                 finally:
                     lock.unlink(missing_ok=True)
             prog.advance(bar)
-    rows = [read_json(p) for r in runs if (p := out / "runs" / f"{run_key(r)}.json").exists()]
+    for key in busy:  # finished meanwhile by the process that held it?
+        if (p := out / "runs" / f"{key}.json").exists():
+            done[key] = read_json(p)
+    rows = [done[run_key(r)] for r in runs if run_key(r) in done]
     if busy and len(rows) < len(runs):
         log(f"{len(runs) - len(rows)} run(s) still running in another process; its reports will cover them")
     if rows:
