@@ -121,3 +121,15 @@ def test_bad_inputs(overfit, tmp_path, tiny_backbone):
         MetaIE.from_pretrained(tmp_path / "m")
     with pytest.raises(ModelLoadError, match="cannot load a tokenizer"):
         MetaIE.from_backbone(str(tmp_path / "no-such-backbone"))
+
+
+def test_step_budget_grows_with_min_epochs(tiny_backbone):
+    """max_steps alone is a fixed budget; min_epochs raises it to that many passes over a larger training set."""
+    qs = gold_queries()  # 8 queries, batch 4: 2 steps per epoch
+    m = MetaIE.from_backbone(str(tiny_backbone), max_length=32, stride=8, device="cpu")
+    base = dict(batch_size=4, progress=False, eval_each_epoch=False)
+    assert fit(m, qs, None, TrainArgs(max_steps=3, **base)).steps == 3
+    assert fit(m, qs, None, TrainArgs(max_steps=3, min_epochs=2.5, **base)).steps == 5  # ceil(2.5 * 2)
+    assert fit(m, qs, None, TrainArgs(max_steps=3, min_epochs=1, **base)).steps == 3   # the floor of steps holds
+    with pytest.raises(ConfigError, match="min_epochs"):
+        TrainArgs(min_epochs=0).validate()

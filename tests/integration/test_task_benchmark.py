@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -68,7 +69,9 @@ def test_finetune_then_evaluate(tiny_backbone, tmp_path):
 def test_cli_finetune_evaluate_and_errors(tiny_backbone, tmp_path, capsys):
     out = tmp_path / "m"
     main(["finetune", "--backbone", str(tiny_backbone), "--task", "ner", "--data", str(TINY_NER), "--shots", "2",
-          "--seed", "1", "--out", str(out), "--epochs", "1"])
+          "--seed", "1", "--out", str(out), "--max-steps", "1", "--min-epochs", "2"])
+    queries, steps = map(int, re.search(r"\((\d+) queries, (\d+) steps\)", capsys.readouterr().out).groups())
+    assert steps == 2 * -(-queries // 8)  # two passes of batch 8 (more than the 1-step floor)
     main(["evaluate", "--model", str(out), "--task", "ner", "--data", str(TINY_NER), "--split", "test",
           "--json", str(tmp_path / "r.json")])
     text = capsys.readouterr().out
@@ -204,3 +207,26 @@ def test_benchmark_run_claims(tmp_path):
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     lock.write_text(dead.stdout.strip())
     assert _claim(lock) and lock.read_text() == str(os.getpid())
+
+
+def test_benchmark_refuses_runs_made_with_other_settings(tiny_backbone, tmp_path):
+    """A cached run is reused only under the settings it was made with; pacing fields (threads) do not count."""
+    from metaie.evaluation.benchmark import run_benchmark
+    cfg = {"datasets": [str(TINY_NER)], "shots": [1], "seeds": [1], "test_limit": 2,
+           "start_points": {"vanilla": {"backbone": str(tiny_backbone)}},
+           "train": {"max_steps": 2, "batch_size": 4, "threads": 1}}
+    path, out = tmp_path / "b.yaml", tmp_path / "res"
+    path.write_text(yaml.safe_dump(cfg))
+    run_benchmark(path, out, log=lambda s: None)
+    run = out / "runs" / "tiny_ner__vanilla__k1__s1.json"
+    assert json.loads(run.read_text())["settings"]["train"] == {"max_steps": 2, "batch_size": 4}
+    cfg["train"]["threads"] = 2
+    path.write_text(yaml.safe_dump(cfg))
+    logged = []
+    run_benchmark(path, out, log=logged.append)
+    assert logged[0].startswith("cached")
+    cfg["train"]["max_steps"] = 3
+    path.write_text(yaml.safe_dump(cfg))
+    with pytest.raises(ConfigError, match="other settings") as e:
+        run_benchmark(path, out, log=lambda s: None)
+    assert str(run) in str(e.value) and "max_steps" in str(e.value)

@@ -22,15 +22,20 @@ def register(app: typer.Typer) -> None:
                  seed: int = typer.Option(1, "--seed"),
                  out: str = typer.Option(..., "--out", help="Output model directory"),
                  epochs: int = typer.Option(10, "--epochs"), batch_size: int = typer.Option(8, "--batch-size"),
-                 lr: float = typer.Option(5e-5, "--lr"), schema: Optional[str] = _SCHEMA,
-                 data_root: Optional[str] = _ROOT) -> None:
+                 lr: float = typer.Option(5e-5, "--lr"),
+                 max_steps: Optional[int] = typer.Option(None, "--max-steps",
+                                                         help="A budget in optimiser steps instead of --epochs"),
+                 min_epochs: Optional[float] = typer.Option(None, "--min-epochs",
+                                                            help="With --max-steps: at least this many passes"),
+                 schema: Optional[str] = _SCHEMA, data_root: Optional[str] = _ROOT) -> None:
         """Fine-tune on K shots per label of a task dataset."""
         from ..evaluation.adapt import StartPoint, finetune as run
         from ..training import TrainArgs
         start = StartPoint("model" if model else "backbone", model=model, backbone=backbone)
-        _, res, info = run(start, data, shots, seed, out, TrainArgs(epochs=epochs, batch_size=batch_size, lr=lr),
+        _, res, info = run(start, data, shots, seed, out, TrainArgs(epochs=epochs, batch_size=batch_size, lr=lr,
+                                                                    max_steps=max_steps, min_epochs=min_epochs),
                            root=data_root, schema=schema, task=task)
-        typer.echo(f"fine-tuned on {info['examples']} examples ({info['queries']} queries) in {res.seconds:.1f}s -> {out}")
+        typer.echo(f"fine-tuned on {info['examples']} examples ({info['queries']} queries, {res.steps} steps) in {res.seconds:.1f}s -> {out}")
 
     @app.command()
     def evaluate(model: str = typer.Option(..., "--model", "-m", help="metaie model directory"),

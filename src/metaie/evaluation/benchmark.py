@@ -106,6 +106,26 @@ def run_key(r: dict) -> str:
     return f"{Path(r['dataset']).name}__{r['start']}__k{r['k']}__s{r['seed']}"
 
 
+SETTINGS = ("test_limit", "threshold", "split", "max_length", "stride")
+_NOT_RESULT = {"threads", "progress", "resume", "eval_batch_size", "checkpoint_every"}  # train fields that only pace a run
+
+
+def run_settings(cfg: dict, r: dict) -> dict:
+    """What a run's result depends on besides its key: the config's settings and the start point's source."""
+    sp = cfg["start_points"][r["start"]]
+    train = {k: v for k, v in (cfg.get("train") or {}).items() if k not in _NOT_RESULT} if r["k"] > 0 else None
+    return {"train": train, **{k: cfg.get(k) for k in SETTINGS},
+            "start_point": {k: sp.get(k) for k in ("model", "backbone") if k in sp}}
+
+
+def _stale(cached: dict, want: dict) -> list[str]:
+    """The settings where a cached run differs from the config (runs written before settings were kept: none)."""
+    have = cached.get("settings")
+    if have is None:
+        return []
+    return [f"{k}: run {have.get(k)!r}, config {want.get(k)!r}" for k in want if have.get(k) != want.get(k)]
+
+
 def run_one(cfg: dict, r: dict) -> dict:
     """Fine-tune (unless K=0) and evaluate one run; returns its result row."""
     from ..training import TrainArgs
@@ -124,7 +144,8 @@ def run_one(cfg: dict, r: dict) -> dict:
     m = ev["metrics"][ev["main"]]
     return {**r, "task": ev["task"], "metric": ev["main"], "f1": m["f1"], "precision": m["precision"],
             "recall": m["recall"], "test_examples": ev["examples"], "test_in_split": ev["examples_in_split"],
-            "subsampled": ev["subsampled"], "eval_seconds": ev["seconds"], "fit": fit_info, "metrics": ev["metrics"]}
+            "subsampled": ev["subsampled"], "eval_seconds": ev["seconds"], "fit": fit_info, "metrics": ev["metrics"],
+            "settings": run_settings(cfg, r)}
 
 
 def _claim(lock: Path) -> bool:
@@ -167,6 +188,14 @@ def run_benchmark(config: str | Path, out: str | Path, log: Callable[[str], None
     out = Path(out)
     (out / "runs").mkdir(parents=True, exist_ok=True)
     runs = plan(cfg)
+    stale = []
+    for r in runs:  # a finished run made with other settings is not this config's result: say so before any work
+        path = out / "runs" / f"{run_key(r)}.json"
+        if path.exists() and (diff := _stale(read_json(path), run_settings(cfg, r))):
+            stale.append(f"{path}: " + "; ".join(diff))
+    if stale:
+        raise ConfigError(f"{len(stale)} finished run(s) under {out} were made with other settings than {config}; "
+                          "use another --out, or delete these run files to redo them:\n  " + "\n  ".join(stale))
     busy, failed, done = [], [], {}
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

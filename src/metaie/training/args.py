@@ -23,6 +23,8 @@ class TrainArgs:
     grad_accum: int = 1
     seed: int = 42
     max_steps: int | None = None      # optimiser steps; overrides epochs when set
+    min_epochs: float | None = None   # with max_steps: at least this many passes over the data (a step budget
+                                      # that grows with a large training set instead of under-training it)
     eval_each_epoch: bool = True
     threshold: float = 0.5            # decoding threshold for held-out F1
     checkpoint_every: int = 200       # optimiser steps between resumable checkpoints
@@ -38,6 +40,7 @@ class TrainArgs:
                   (self.schedule in ("linear", "cosine", "constant"), "schedule must be linear, cosine or constant"),
                   (self.grad_accum >= 1, "grad_accum must be >= 1"),
                   (self.max_steps is None or self.max_steps >= 1, "max_steps must be >= 1"),
+                  (self.min_epochs is None or self.min_epochs > 0, "min_epochs must be > 0"),
                   (0 <= self.threshold <= 1, "threshold must be in [0, 1]")]
         for ok, msg in checks:
             if not ok:
