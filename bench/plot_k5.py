@@ -24,9 +24,9 @@ def main(src: str, dst: str, k: int = 5) -> None:
     width = 0.8 / len(starts)
     fig, ax = plt.subplots(figsize=(max(6, len(datasets) * 0.8), 3.6))
     for i, s in enumerate(starts):
-        xs = [j + i * width for j in range(len(datasets))]
-        ax.bar(xs, [data[s].get(d, (0, 0))[0] for d in datasets], width,
-               yerr=[data[s].get(d, (0, 0))[1] for d in datasets], capsize=2, label=s)
+        have = [j for j, d in enumerate(datasets) if d in data[s]]  # a start point run on some datasets only: no bar
+        ax.bar([j + i * width for j in have], [data[s][datasets[j]][0] for j in have], width,
+               yerr=[data[s][datasets[j]][1] for j in have], capsize=2, label=s)
     ax.set_xticks([j + width * (len(starts) - 1) / 2 for j in range(len(datasets))], datasets, rotation=35, ha="right")
     ax.set_ylabel("micro F1")
     ax.set_title(f"K = {k} shots, mean ± sd over seeds")

@@ -268,12 +268,16 @@ def _csv(path: Path, rows: list[dict], cols: list[str]) -> None:
         w.writerows(rows)
 
 
-def markdown(summary: list[dict]) -> str:
-    """Tables: one per K (datasets x start points, mean ± sd F1), zero-shot last; sub-sampling stated."""
+def markdown(summary: list[dict], order: list[str] | None = None) -> str:
+    """Tables: one per K (datasets x start points, mean ± sd F1), zero-shot last; sub-sampling stated.
+
+    Columns follow ``order`` (e.g. the config's start points), then any other start point by name.
+    """
     lines = []
+    rank = {s: i for i, s in enumerate(order or [])}
     for k in sorted({s["k"] for s in summary}, key=lambda k: (k == 0, k)):
         part = [s for s in summary if s["k"] == k]
-        starts = list(dict.fromkeys(s["start"] for s in part))
+        starts = sorted(dict.fromkeys(s["start"] for s in part), key=lambda s: (rank.get(s, len(rank)), s))
         title = "Zero-shot (no fine-tuning)" if k == 0 else f"K = {k} shots"
         lines += [f"### {title}", "", "| dataset | task | test | " + " | ".join(starts) + " |",
                   "|---|---|---|" + "---|" * len(starts)]
@@ -334,7 +338,7 @@ def write_reports(rows: list[dict], out: Path, cfg: dict | None = None) -> None:
                         for n, sp in cfg["start_points"].items())
         md += (f"Start points — {sps}. Fine-tuning (the same for every start point): {cfg.get('train') or {}}; "
                f"threshold {cfg.get('threshold', 0.5)}; split {cfg.get('split', 'test')}.\n\n")
-    md += markdown(summary)
+    md += markdown(summary, list(cfg["start_points"]) if cfg else list(dict.fromkeys(r["start"] for r in rows)))
     md += "\n" + "\n".join(f"![{p.stem}]({p.name})" for p in pngs) + "\n"
     with atomic_open(out / "results.md", "w") as f:
         f.write(md)
