@@ -112,7 +112,7 @@ def label_counts(records: Iterable[Record]) -> Counter:
     """How many records mention each label (positives only)."""
     c: Counter = Counter()
     for r in records:
-        c.update(set(r.labels))
+        c.update(r.labels)  # distinct, in first-seen order: the same order in every process
     return c
 
 

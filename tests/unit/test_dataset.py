@@ -1,4 +1,5 @@
 """Distillation JSONL: validation errors name file and line; de-duplication; sentence splitting; negatives."""
+import os
 from collections import Counter
 from pathlib import Path
 
@@ -88,3 +89,21 @@ def test_split_records_seeded():
     recs = [Record(str(i)) for i in range(20)]
     tr, dev = split_records(recs, 0.25, seed=1)
     assert len(dev) == 5 and len(tr) == 15 and split_records(recs, 0.25, seed=1)[1] == dev
+
+
+def test_training_queries_are_the_same_in_every_process():
+    """Negative sampling must not follow string-hash order (PYTHONHASHSEED), or a resumed meta-training run
+    would see other queries than the interrupted one and start afresh."""
+    import subprocess
+    import sys
+    code = ("from metaie.schema import Record, Span\n"
+            "from metaie.dataset import label_counts\n"
+            "from metaie.training.queries import build_queries\n"
+            "labs = ['person', 'city', 'year', 'company', 'river', 'drug', 'team', 'award']\n"
+            "recs = [Record(f'Tom met Ann {i} .', [Span(0, 3, labs[i % 8]), Span(8, 11, labs[(i * 3 + 1) % 8])])\n"
+            "        for i in range(40)]\n"
+            "qs = build_queries(recs, neg_ratio=2.0, seed=7, label_freq=label_counts(recs))\n"
+            "print([(q.label, q.text) for q in qs])\n")
+    outs = {subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONHASHSEED": str(h)},
+                           capture_output=True, text=True, check=True).stdout for h in (1, 2, 3)}
+    assert len(outs) == 1 and "Tom met Ann" in outs.pop()

@@ -22,7 +22,7 @@ def build_queries(records: Sequence[Record], neg_ratio: float = 1.0, seed: int =
     [('person', 1), ('name', 0), ('name', 1), ('person', 0)]
     """
     rng = random.Random(seed)
-    freq = label_freq if label_freq is not None else Counter(lab for r in records for lab in set(r.labels))
+    freq = label_freq if label_freq is not None else Counter(lab for r in records for lab in r.labels)
     pool, weights = list(freq), [freq[k] for k in freq]
     out: list[Query] = []
     for r in records:
