@@ -131,5 +131,6 @@ def test_step_budget_grows_with_min_epochs(tiny_backbone):
     assert fit(m, qs, None, TrainArgs(max_steps=3, **base)).steps == 3
     assert fit(m, qs, None, TrainArgs(max_steps=3, min_epochs=2.5, **base)).steps == 5  # ceil(2.5 * 2)
     assert fit(m, qs, None, TrainArgs(max_steps=3, min_epochs=1, **base)).steps == 3   # the floor of steps holds
+    assert fit(m, qs, None, TrainArgs(epochs=1, min_epochs=2, **base)).steps == 4      # and over epochs too
     with pytest.raises(ConfigError, match="min_epochs"):
         TrainArgs(min_epochs=0).validate()

@@ -26,7 +26,7 @@ def register(app: typer.Typer) -> None:
                  max_steps: Optional[int] = typer.Option(None, "--max-steps",
                                                          help="A budget in optimiser steps instead of --epochs"),
                  min_epochs: Optional[float] = typer.Option(None, "--min-epochs",
-                                                            help="With --max-steps: at least this many passes"),
+                                                            help="At least this many passes over the data"),
                  schema: Optional[str] = _SCHEMA, data_root: Optional[str] = _ROOT) -> None:
         """Fine-tune on K shots per label of a task dataset."""
         from ..evaluation.adapt import StartPoint, finetune as run

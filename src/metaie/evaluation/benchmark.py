@@ -188,15 +188,13 @@ def run_benchmark(config: str | Path, out: str | Path, log: Callable[[str], None
     out = Path(out)
     (out / "runs").mkdir(parents=True, exist_ok=True)
     runs = plan(cfg)
-    stale = []
-    for r in runs:  # a finished run made with other settings is not this config's result: say so before any work
-        path = out / "runs" / f"{run_key(r)}.json"
-        if path.exists() and (diff := _stale(read_json(path), run_settings(cfg, r))):
-            stale.append(f"{path}: " + "; ".join(diff))
-    if stale:
+    done = {run_key(r): read_json(p) for r in runs if (p := out / "runs" / f"{run_key(r)}.json").exists()}
+    stale = [f"{out / 'runs' / key}.json: " + "; ".join(diff) for r in runs if (key := run_key(r)) in done
+             and (diff := _stale(done[key], run_settings(cfg, r)))]
+    if stale:  # a finished run made with other settings is not this config's result: say so before any work
         raise ConfigError(f"{len(stale)} finished run(s) under {out} were made with other settings than {config}; "
                           "use another --out, or delete these run files to redo them:\n  " + "\n  ".join(stale))
-    busy, failed, done = [], [], {}
+    busy, failed = [], []
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TimeRemainingColumn(), transient=True) as prog:
@@ -204,8 +202,7 @@ def run_benchmark(config: str | Path, out: str | Path, log: Callable[[str], None
         for r in runs:
             path = out / "runs" / f"{run_key(r)}.json"
             lock = path.with_suffix(".lock")
-            if path.exists():
-                done[run_key(r)] = read_json(path)
+            if run_key(r) in done:
                 log(f"cached  {run_key(r)}  F1={done[run_key(r)]['f1']:.4f}")
             elif not _claim(lock):
                 busy.append(run_key(r))

@@ -23,8 +23,8 @@ class TrainArgs:
     grad_accum: int = 1
     seed: int = 42
     max_steps: int | None = None      # optimiser steps; overrides epochs when set
-    min_epochs: float | None = None   # with max_steps: at least this many passes over the data (a step budget
-                                      # that grows with a large training set instead of under-training it)
+    min_epochs: float | None = None   # at least this many passes over the data, whatever epochs/max_steps say
+                                      # (a step budget that grows with a large training set)
     eval_each_epoch: bool = True
     threshold: float = 0.5            # decoding threshold for held-out F1
     checkpoint_every: int = 200       # optimiser steps between resumable checkpoints

@@ -5,6 +5,7 @@ import random
 from collections import Counter
 from collections.abc import Sequence
 
+from ..dataset import label_counts
 from ..schema import Query, Record
 
 
@@ -22,7 +23,7 @@ def build_queries(records: Sequence[Record], neg_ratio: float = 1.0, seed: int =
     [('person', 1), ('name', 0), ('name', 1), ('person', 0)]
     """
     rng = random.Random(seed)
-    freq = label_freq if label_freq is not None else Counter(lab for r in records for lab in r.labels)
+    freq = label_freq if label_freq is not None else label_counts(records)
     pool, weights = list(freq), [freq[k] for k in freq]
     out: list[Query] = []
     for r in records:

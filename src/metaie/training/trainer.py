@@ -102,7 +102,7 @@ def fit(model, train: Sequence[Query], dev: Sequence[Query] | None, args: TrainA
     n_batches = math.ceil(len(windows) / args.batch_size)
     steps_per_epoch = math.ceil(n_batches / args.grad_accum)
     total_steps = args.max_steps or steps_per_epoch * args.epochs
-    if args.max_steps and args.min_epochs:
+    if args.min_epochs:
         total_steps = max(total_steps, math.ceil(args.min_epochs * steps_per_epoch))
     epochs = math.ceil(total_steps / steps_per_epoch)
 
