@@ -18,7 +18,8 @@ def _labels(labels: str) -> list[str]:
 
 def register(app: typer.Typer) -> None:
     @app.command()
-    def train(data: list[str] = typer.Option(..., "--data", "-d", help="Distillation JSONL file(s), 'bundled', 'bundled:ner', 'bundled:open', 'human:DS,...' or 'human-except:DS'"),
+    def train(data: list[str] = typer.Option(None, "--data", "-d", help="Source(s): distillation JSONL file(s), 'bundled', 'bundled:ner', 'bundled:open', 'human:DS,...', 'human-except:DS,...', 'text:CORPUS' (teacher-free); SOURCE@WEIGHT scales a source's queries"),
+              mixture: Path = typer.Option(None, help="YAML mixture file of sources with weights (added to --data)"),
               out: Path = typer.Option(..., "--out", "-o", help="Output model directory"),
               backbone: str = typer.Option(None, help="HF model name or path (default: embedded all-MiniLM-L6-v2)"),
               init: str = typer.Option(None, help="Continue from an existing metaie model directory"),
@@ -40,7 +41,11 @@ def register(app: typer.Typer) -> None:
               device: str = typer.Option(None, help="cpu or cuda (default: cuda when present)")) -> None:
         """Meta-train a label-to-span tagger on a distillation set (or on task datasets' human annotations)."""
         from ..training import TrainArgs
+        from ..sources import load_mixture
         from ..training.meta import meta_train, queries_of
+        sources: list = list(data or []) + (load_mixture(mixture) if mixture is not None else [])
+        if not sources:
+            raise ConfigError("no training data: pass --data SOURCE (e.g. --data bundled) or --mixture FILE.yaml")
         if queries is not None and match_queries is not None:
             raise ConfigError("give --queries or --match-queries, not both")
         if match_queries is not None:
@@ -48,7 +53,7 @@ def register(app: typer.Typer) -> None:
         args = TrainArgs(epochs=epochs, batch_size=batch_size, lr=lr, warmup_ratio=warmup_ratio, schedule=schedule,
                          grad_accum=grad_accum, seed=seed, max_steps=max_steps, threads=threads,
                          checkpoint_every=checkpoint_every, resume=not no_resume)
-        r = meta_train(data, out, args, backbone=backbone, init=init, dev_fraction=dev_fraction, neg_ratio=neg_ratio,
+        r = meta_train(sources, out, args, backbone=backbone, init=init, dev_fraction=dev_fraction, neg_ratio=neg_ratio,
                        max_records=max_records, max_length=max_length, stride=stride, data_root=data_root,
                        sentences=not passages, device=device, queries=queries)
         f1 = f"{r.best_f1:.4f}" if r.best_f1 is not None else "n/a"

@@ -29,12 +29,32 @@ RELATED = {"laptop14": {"aste_14lap"}, "aste_14lap": {"laptop14"}, "rest14": {"a
 PREFIXES = ("human:", "human-except:")
 
 
+GROUPS = {"crossner": tuple(d for d in PUBLIC if d.startswith("crossner_")), "mit": ("mit_movie", "mit_restaurant"),
+          "absa": ("laptop14", "rest14", "aste_14lap", "aste_14res"), "all": PUBLIC}
+
+
+def expand_names(names: str) -> list[str]:
+    """Comma-separated dataset names with groups (``crossner``, ``mit``, ``absa``, ``all``) expanded.
+
+    >>> expand_names("mit,conll04")
+    ['mit_movie', 'mit_restaurant', 'conll04']
+    """
+    out: list[str] = []
+    for n in (x.strip() for x in str(names).split(",")):
+        if n:
+            out += GROUPS.get(n, (n,))
+    return list(dict.fromkeys(out))
+
+
 def transfer_datasets(leave_out: str) -> list[str]:
-    """The public datasets a leave-one-out human-schema model is trained on."""
-    name = os.path.basename(str(leave_out).rstrip("/"))
-    if name.startswith("ade_fold"):
-        name = "ade"
-    drop = {name} | RELATED.get(name, set())
+    """The public datasets a leave-out human-schema model is trained on (``leave_out``: one name, or several
+    comma-separated, groups allowed); datasets on the same texts are left out too."""
+    drop: set[str] = set()
+    for name in expand_names(leave_out):
+        name = os.path.basename(name.rstrip("/"))
+        if name.startswith("ade_fold"):
+            name = "ade"
+        drop |= {name} | RELATED.get(name, set())
     return [d for d in PUBLIC if d not in drop]
 
 
@@ -47,7 +67,7 @@ def parse_source(source: str) -> list[str] | None:
                 raise ConfigError(f"--data {source!r}: name dataset(s) after {p!r}, e.g. {p}conll2003")
             if p == "human-except:":
                 return transfer_datasets(rest)
-            return [d.strip() for d in rest.split(",") if d.strip()]
+            return expand_names(rest)
     return None
 
 
@@ -69,8 +89,11 @@ def example_record(adapter, example, source: str) -> Record:
                   id=f"{source}:{example.id}", source=source)
 
 
-def human_records(datasets: list[str], root: str | os.PathLike | None = None) -> tuple[list[Record], dict]:
-    """Records from the few-shot pool split (the training split) of each dataset, with its shipped schema."""
+def human_records(datasets: list[str], root: str | os.PathLike | None = None, max_per_dataset: int | None = None,
+                  seed: int = 42) -> tuple[list[Record], dict]:
+    """Records from the few-shot pool split (the training split) of each dataset, with its shipped schema;
+    ``max_per_dataset`` draws at most that many examples of each (seeded, in corpus order)."""
+    import random
     from ..data import load_split, resolve
     from ..evaluation.adapt import task_schema
     from ..tasks.adapters import make_adapter
@@ -79,7 +102,11 @@ def human_records(datasets: list[str], root: str | os.PathLike | None = None) ->
     for d in datasets:
         spec, _ = resolve(d, root)
         adapter = make_adapter(task_schema(d, None, None, root))
-        for ex in load_split(d, spec.few_shot_from, root):
+        examples = list(load_split(d, spec.few_shot_from, root))
+        if max_per_dataset is not None and len(examples) > max_per_dataset:
+            keep = sorted(random.Random(f"{seed}:{d}").sample(range(len(examples)), max_per_dataset))
+            examples = [examples[i] for i in keep]
+        for ex in examples:
             records.append(example_record(adapter, ex, spec.name))
             per[spec.name] += 1
     return records, {"human_datasets": dict(per)}

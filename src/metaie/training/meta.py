@@ -10,37 +10,65 @@ from ..dataset import label_counts, load_records, split_records
 from ..errors import ConfigError
 from ..model.encoding import unreachable
 from ..schema import Query, Record
+from ..sources.mixture import SourceSpec, load_source, parse_source_arg, spec_dict
 from .args import TrainArgs
-from .human import human_records, parse_source
 from .queries import build_queries, query_stats
 from .trainer import FitResult, fit
 
-BUNDLED = "bundled"
 
-
-def load_training_records(data: Sequence[str], data_root: str | None = None, sentences: bool = True,
+def load_training_records(data: Sequence[str | SourceSpec], data_root: str | None = None, sentences: bool = True,
                           seed: int = 42) -> tuple[list[Record], dict]:
-    """Records from distillation JSONL files, the bundled sets (``bundled``, ``bundled:ner``, ``bundled:open``)
-    or task datasets' human annotations (``human:conll04,ade``, ``human-except:conll2003``)."""
-    if not data:
-        raise ConfigError("no training data: pass --data FILE.jsonl (or --data bundled)")
+    """All records of the given sources, concatenated (weights are not applied here: see :func:`mix_queries`)."""
+    specs = _specs(data)
     records: list[Record] = []
     info: dict = {"sources": []}
-    for d in data:
-        humans = parse_source(d)
-        if d == BUNDLED or d.startswith(BUNDLED + ":"):
-            from ..distill.bundled import build_bundled
-            group = d.split(":", 1)[1] if ":" in d else None
-            recs, rep = build_bundled(data_root, sentences=sentences, seed=seed, group=group)
-            info[d] = {k: v for k, v in rep.to_dict().items() if k != "imports"}
-        elif humans is not None:
-            recs, hinfo = human_records(humans, data_root)
-            info[d] = hinfo
-        else:
-            recs = load_records(d)
-        info["sources"].append({"data": d, "records": len(recs)})
+    for spec in specs:
+        recs, sinfo = load_source(spec, data_root, sentences, seed)
+        info[spec.source] = sinfo
+        info["sources"].append({"data": spec.source, "records": len(recs)})
         records += recs
     return records, info
+
+
+def _specs(data: Sequence[str | SourceSpec]) -> list[SourceSpec]:
+    if not data:
+        raise ConfigError("no training data: pass --data FILE.jsonl (or --data bundled), or --mixture FILE.yaml")
+    return [d if isinstance(d, SourceSpec) else parse_source_arg(d) for d in data]
+
+
+def mix_queries(data: Sequence[str | SourceSpec], data_root: str | None, sentences: bool, seed: int,
+                dev_fraction: float, neg_ratio: float, max_records: int | None = None
+                ) -> tuple[list[Query], list[Query], list[Record], dict]:
+    """Training and held-out queries of a weighted mixture of sources.
+
+    Each source is split into train/held-out records on its own, builds its queries with negatives drawn from its
+    own labels (a teacher-free context phrase is no negative for an entity type), then its training queries are
+    sampled to ``queries`` or ``round(weight * available)`` (whole shuffled passes when that is more).
+    """
+    specs = _specs(data)
+    train_q: list[Query] = []
+    dev_q: list[Query] = []
+    typed_train: list[Record] = []
+    per: list[dict] = []
+    details: dict = {}
+    for n, spec in enumerate(specs):
+        recs, sinfo = load_source(spec, data_root, sentences, seed)
+        if max_records is not None and len(recs) > max_records:
+            recs = random.Random(seed).sample(recs, max_records)
+        tr, dv = split_records(recs, dev_fraction, seed)
+        freq = label_counts(tr)
+        q = build_queries(tr, neg_ratio, seed + 97 * n, freq)
+        want = spec.queries if spec.queries is not None else round(spec.weight * len(q))
+        used, _ = sample_queries(q, want, seed + n) if q and want != len(q) else (q, None)
+        train_q += used
+        dev_q += build_queries(dv, neg_ratio, seed + 1 + 97 * n, freq) if dv else []
+        if spec.kind != "text":
+            typed_train += tr
+        details[spec.source] = sinfo
+        per.append({**spec_dict(spec), "kind": spec.kind, "records": len(recs), "train_records": len(tr),
+                    "dev_records": len(dv), "queries_available": len(q), "queries_used": len(used),
+                    "spans": sum(len(x.spans) for x in used), "labels": len(freq)})
+    return train_q, dev_q, typed_train, {"sources": per, "details": details}
 
 
 def sample_queries(queries: list[Query], n: int, seed: int) -> tuple[list[Query], dict]:
@@ -82,7 +110,7 @@ def queries_of(model_dir: str | Path) -> int:
     return int(n)
 
 
-def meta_train(data: Sequence[str], out: str | Path, args: TrainArgs, backbone: str | None = None,
+def meta_train(data: Sequence[str | SourceSpec], out: str | Path, args: TrainArgs, backbone: str | None = None,
                init: str | None = None, dev_fraction: float = 0.05, neg_ratio: float = 1.0,
                max_records: int | None = None, max_length: int = 128, stride: int = 32,
                data_root: str | None = None, sentences: bool = True, max_dev_queries: int = 2000,
@@ -95,29 +123,42 @@ def meta_train(data: Sequence[str], out: str | Path, args: TrainArgs, backbone: 
     from ..model.tagger import MetaIE
 
     t0 = time.time()
-    records, info = load_training_records(data, data_root, sentences, args.seed)
-    if max_records is not None and max_records < len(records):
-        rng = random.Random(args.seed)
-        records = rng.sample(records, max_records)
-    train_recs, dev_recs = split_records(records, dev_fraction, args.seed)
-    freq = label_counts(train_recs)
-    train_q = build_queries(train_recs, neg_ratio, args.seed, freq)
+    train_q, dev_q, typed_train, info = mix_queries(data, data_root, sentences, args.seed, dev_fraction, neg_ratio,
+                                                    max_records)
     sampling = None
     if queries is not None:
         train_q, sampling = sample_queries(train_q, queries, args.seed)
-    dev_q = build_queries(dev_recs, neg_ratio, args.seed + 1, freq) if dev_recs else []
     if len(dev_q) > max_dev_queries:
         dev_q = random.Random(args.seed).sample(dev_q, max_dev_queries)
+    freq = label_counts(typed_train)
     if init:
         model = MetaIE.from_pretrained(init, device=device)
     else:
         model = MetaIE.from_backbone(backbone, max_length=max_length, stride=stride, device=device)
     model.config.labels = [lab for lab, _ in freq.most_common(2000)]
-    n_unreach = sum(unreachable(model.tokenizer, r.text, r.spans) for r in train_recs[:2000])
-    extra = {"data": info, "records": {"train": len(train_recs), "dev": len(dev_recs)},
+    n_unreach = sum(unreachable(model.tokenizer, q.text, q.spans) for q in train_q[:2000])
+    extra = {"data": info, "records": {"train": sum(s["train_records"] for s in info["sources"]),
+                                       "dev": sum(s["dev_records"] for s in info["sources"])},
              "train_queries": query_stats(train_q), "dev_queries_stats": query_stats(dev_q),
              "query_sampling": sampling, "neg_ratio": neg_ratio, "backbone": model.config.backbone, "init": init,
              "max_length": model.config.max_length, "stride": model.config.stride,
-             "unreachable_spans_in_first_2000_train_records": n_unreach,
+             "unreachable_spans_in_first_2000_train_queries": n_unreach,
              "prepare_seconds": round(time.time() - t0, 2)}
-    return fit(model, train_q, dev_q or None, args, out_dir=out, manifest_extra=extra)
+    result = fit(model, train_q, dev_q or None, args, out_dir=out, manifest_extra=extra)
+    _record_cost(Path(out), time.time() - t0)
+    return result
+
+
+def _record_cost(out: Path, seconds: float) -> None:
+    """Wall time of the whole meta-training (preparation included) and the process's peak memory, in the
+    manifest (peak resident set size; on Linux ``ru_maxrss`` is in KiB)."""
+    import resource
+
+    from ..jsonl import read_json, write_json
+    p = out / "manifest.json"
+    if not p.is_file():
+        return
+    m = read_json(p)
+    m["meta_train_seconds"] = round(seconds, 1)
+    m["peak_memory_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    write_json(p, m)

@@ -1,0 +1,111 @@
+"""Meta-training sources: the weighted mixture, the YAML mixture file, and teacher-free records from raw text."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from metaie.errors import ConfigError, DataFormatError
+from metaie.sources import SourceSpec, load_mixture, parse_source_arg
+from metaie.sources.text import TextOptions, extract_records, text_records
+from metaie.training.human import expand_names, transfer_datasets
+from metaie.training.meta import mix_queries
+
+ROOT = Path(__file__).parents[2]
+FIX = ROOT / "tests" / "fixtures" / "core"
+PASSAGE = ("Tom was born in Paris in 1990 . Anna lives in London and works at Acme Corp . Bob met Anna on Monday "
+           "in London . Later Tom visited Acme Corp in Paris with Bob and Mary , and Anna went to London .")
+
+
+def test_parse_source_arg_weights_and_errors():
+    assert parse_source_arg("bundled") == SourceSpec("bundled")
+    assert parse_source_arg("text:corpus.txt@2") == SourceSpec("text:corpus.txt", 2.0)
+    with pytest.raises(ConfigError, match="weight after '@' must be a number"):
+        parse_source_arg("bundled@lots")
+    with pytest.raises(ConfigError, match="'weight' must be a number > 0"):
+        parse_source_arg("bundled@0")
+
+
+def test_mixture_file_validated_with_key_named(tmp_path):
+    p = tmp_path / "mix.yaml"
+    p.write_text("sources:\n  - source: bundled\n    weight: 0.5\n  - human-except:mit\n"
+                 "  - {source: text:x.txt, queries: 10, max_records: 5}\n")
+    got = load_mixture(p)
+    assert got == [SourceSpec("bundled", 0.5), SourceSpec("human-except:mit"),
+                   SourceSpec("text:x.txt", queries=10, max_records=5)]
+    assert [s.kind for s in got] == ["bundled", "human", "text"]
+    p.write_text("sources:\n  - source: bundled\n    wieght: 2\n")
+    with pytest.raises(ConfigError, match=r"source 1: unknown key\(s\) \['wieght'\]"):
+        load_mixture(p)
+    p.write_text("sources:\n  - weight: 2\n")
+    with pytest.raises(ConfigError, match="source 1: missing 'source'"):
+        load_mixture(p)
+
+
+def test_leave_out_groups():
+    assert expand_names("crossner") == ["crossner_ai", "crossner_literature", "crossner_music",
+                                        "crossner_politics", "crossner_science"]
+    kept = transfer_datasets("crossner,mit,rest14")
+    assert not {"crossner_ai", "mit_movie", "mit_restaurant", "rest14", "aste_14res"} & set(kept)
+    assert {"conll2003", "conll04", "laptop14"} <= set(kept)
+
+
+def test_text_records_align_are_seeded_and_have_negatives(tmp_path):
+    opts = TextOptions(per_passage=6, negatives=1.0, min_words=10, query_words=(3, 4), context_words=40)
+    recs = extract_records([PASSAGE], seed=1, opts=opts)
+    assert recs == extract_records([PASSAGE], seed=1, opts=opts)   # same every call (and process)
+    pos = [r for r in recs if r.spans]
+    neg = [r for r in recs if not r.spans]
+    assert pos and neg and all(r.negatives for r in neg)
+    for r in pos:
+        label = r.labels[0]
+        for s in r.spans:
+            assert r.text[s.start:s.end] == s.text and s.text[0].isalnum() and s.text[-1].isalnum()
+            # the span continues the label in the passage: "<label> <span>" occurs in the original text
+            assert f"{label} {s.text}".lower() in PASSAGE.lower()
+
+
+def test_text_source_reads_files_folders_and_cuckoo_words(tmp_path):
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "a.txt").write_text(PASSAGE + "\n", encoding="utf-8")
+    (tmp_path / "c" / "b.jsonl").write_text(json.dumps({"words": PASSAGE.split()}) + "\n"
+                                            + json.dumps({"text": PASSAGE.replace("Tom", "Tim")}) + "\n")
+    (tmp_path / "c" / "README.md").write_text("not a corpus")
+    recs, info = text_records(tmp_path / "c", opts=TextOptions(min_words=10))
+    assert info["passages_read"] == 3 and info["records"] == len(recs) > 0   # the words copy is a duplicate
+    (tmp_path / "bad.jsonl").write_text('{"text": "ok ok"}\n[1, 2]\n')
+    with pytest.raises(DataFormatError, match="bad.jsonl:2"):
+        text_records(tmp_path / "bad.jsonl")
+
+
+def test_mix_queries_weights_and_counts(tmp_path):
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("\n".join(PASSAGE.replace("Tom", n) for n in ("Tom", "Tim", "Ted", "Ned")) + "\n")
+    one, _, _, info1 = mix_queries([str(FIX / "distill.jsonl")], None, True, 3, 0.0, 0.5)
+    two, _, typed, info2 = mix_queries([f"{FIX / 'distill.jsonl'}@2", SourceSpec(f"text:{corpus}", queries=7)],
+                                       None, True, 3, 0.0, 0.5)
+    src = info2["sources"]
+    assert src[0]["queries_used"] == 2 * len(one) == 2 * info1["sources"][0]["queries_available"]
+    assert src[1]["kind"] == "text" and src[1]["queries_used"] == 7 and len(two) == 2 * len(one) + 7
+    assert len(typed) == info1["sources"][0]["train_records"]   # text records don't name the model's labels
+
+
+def test_train_cli_with_mixture_records_sources(tmp_path, tiny_backbone):
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("\n".join(PASSAGE.replace("Tom", n) for n in ("Tom", "Tim", "Ted")) + "\n")
+    mix = tmp_path / "mix.yaml"
+    mix.write_text(f"sources:\n  - source: {FIX / 'distill.jsonl'}\n    weight: 2\n"
+                   f"  - source: text:{corpus}\n    queries: 5\n")
+    out = tmp_path / "m"
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"), HF_HUB_OFFLINE="1")
+    p = subprocess.run([sys.executable, "-m", "metaie", "train", "--mixture", str(mix), "--out", str(out),
+                        "--backbone", str(tiny_backbone), "--epochs", "1", "--batch-size", "4", "--max-length", "32",
+                        "--stride", "8", "--dev-fraction", "0", "--threads", "1"],
+                       capture_output=True, text=True, env=env, timeout=240)
+    assert p.returncode == 0, p.stderr
+    m = json.loads((out / "manifest.json").read_text())
+    kinds = [(s["kind"], s["weight"], s["queries_used"]) for s in m["data"]["sources"]]
+    assert kinds[0][:2] == ("jsonl", 2) and kinds[1] == ("text", 1.0, 5)
+    assert m["train_queries"]["queries"] == kinds[0][2] + 5
