@@ -61,7 +61,9 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def extract(text: list[str] = typer.Argument(None, help="Text(s) to extract from"),
-                model: str = typer.Option(..., "--model", "-m", help="metaie model directory"),
+                model: str = typer.Option("metaie-minilm", "--model", "-m",
+                                          help="Model directory, built-in name or hub id (default: the shipped "
+                                               "metaie-minilm)"),
                 labels: str = typer.Option(..., "--labels", "-l", help="Comma-separated labels"),
                 threshold: float = typer.Option(0.5, help="Minimum span score"),
                 overlap: bool = typer.Option(False, help="Keep overlapping spans of different labels"),

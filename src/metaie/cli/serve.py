@@ -6,7 +6,8 @@ import typer
 
 def register(app: typer.Typer) -> None:
     @app.command()
-    def serve(model: str = typer.Option(..., "--model", "-m", help="metaie model directory (torch or exported ONNX)"),
+    def serve(model: str = typer.Option("metaie-minilm", "--model", "-m",
+                                        help="Model directory (torch or exported ONNX), built-in name or hub id"),
               host: str = typer.Option("127.0.0.1", help="Interface to listen on (0.0.0.0 for all)"),
               port: int = typer.Option(8000, help="TCP port"),
               backend: str = typer.Option("torch", help="torch or onnx"),
@@ -30,7 +31,8 @@ def register(app: typer.Typer) -> None:
         uvicorn.run(api, host=host, port=port, log_level=log_level)
 
     @app.command()
-    def export(model: str = typer.Option(..., "--model", "-m", help="metaie model directory (torch)"),
+    def export(model: str = typer.Option("metaie-minilm", "--model", "-m",
+                                         help="Model directory (torch), built-in name or hub id"),
                onnx: str = typer.Option(..., "--onnx", help="Output directory for the ONNX model"),
                quantize: str = typer.Option(None, "--quantize", help="int8: also write a dynamically quantised graph"),
                opset: int = typer.Option(17, help="ONNX opset")) -> None:

@@ -49,9 +49,11 @@ def load_token_classifier(name_or_path: str, new_head: bool):
     from transformers import AutoModelForTokenClassification
     from transformers.utils import logging as hf_logging
 
-    kwargs = {}
+    import torch
+
+    kwargs: dict = {"dtype": torch.float32}  # weights may be stored in fp16 (the shipped model): compute in fp32
     if new_head:
-        kwargs = dict(num_labels=3, id2label=ID2TAG, label2id={v: k for k, v in ID2TAG.items()},
+        kwargs.update(num_labels=3, id2label=ID2TAG, label2id={v: k for k, v in ID2TAG.items()},
                       ignore_mismatched_sizes=True)
     verbosity = hf_logging.get_verbosity()
     hf_logging.set_verbosity_error()

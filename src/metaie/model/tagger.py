@@ -117,14 +117,14 @@ class MetaIE:
         return cls(model, tok, cfg, device=device)
 
     @classmethod
-    def from_pretrained(cls, path: str | os.PathLike, device: str | None = None,
+    def from_pretrained(cls, path: str | os.PathLike | None = None, device: str | None = None,
                         backend: str = "torch", threads: int | None = None) -> "MetaIE":
-        """Load a metaie model directory (Hugging Face files plus ``metaie.json``)."""
+        """Load a metaie model: a directory (Hugging Face files plus ``metaie.json``), the built-in
+        ``metaie-minilm`` (the default when ``path`` is None) or a hub id ``org/name``."""
         if threads:
             torch.set_num_threads(threads)
-        directory = Path(path)
-        if not directory.is_dir():
-            raise ModelLoadError(f"model directory {str(path)!r} does not exist (check --model)")
+        from .hub import resolve_model
+        directory = resolve_model(path)
         if not (directory / CONFIG_NAME).exists():
             raise ModelLoadError(f"{directory} is not a metaie model directory (no {CONFIG_NAME}); to start "
                                  "from a plain encoder use `metaie train --backbone` or MetaIE.from_backbone")
