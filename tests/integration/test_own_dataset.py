@@ -1,4 +1,4 @@
-"""Bringing your own dataset: `--task ner` on an RE set, the schema hint and `metaie schema init`, `metaie data check`."""
+"""Bringing your own dataset: `--task ner` on an RE set, the schema hint, `metaie schema init`, `metaie data check`."""
 from __future__ import annotations
 
 import shutil

@@ -18,7 +18,7 @@ schema_app = typer.Typer(name="schema", help="Task schemas (verbalisers): draft 
 
 @schema_app.command("init")
 def schema_init(folder: str = typer.Argument(..., help="Your dataset folder"),
-                task: Optional[str] = typer.Option(None, "--task", help="Draft it for this task (ner on an RE dataset)"),
+                task: Optional[str] = typer.Option(None, "--task", help="Draft it as this task (ner: an RE set)"),
                 force: bool = typer.Option(False, "--force", help="Overwrite an existing schema.yaml"),
                 data_root: Optional[str] = _ROOT) -> None:
     """Write FOLDER/schema.yaml with every label code of the data and a first query phrase for each (edit them)."""

@@ -269,9 +269,10 @@ def report_only(out: str | Path, cfg_path: str | Path | None = None) -> list[dic
 def summarise(rows: list[dict]) -> list[dict]:
     """Mean and sample standard deviation of F1 ×100 per (dataset, task, metric, start point, K), unrounded.
 
-    >>> [(s["mean_f1"], s["sd_f1"]) for s in summarise([{"dataset": "d", "task": "ner", "metric": "entity",
-    ...     "start": "m", "k": 5, "f1": f, "test_examples": 1, "test_in_split": 1} for f in (0.5, 0.7)])]
-    [(60.0, 14.142135623730953)]
+    >>> rows = [{"dataset": "d", "task": "ner", "metric": "entity", "start": "m", "k": 5, "f1": f,
+    ...          "test_examples": 1, "test_in_split": 1} for f in (0.5, 0.7)]
+    >>> [(round(s["mean_f1"], 6), round(s["sd_f1"], 6)) for s in summarise(rows)]
+    [(60.0, 14.142136)]
     """
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for r in rows:
