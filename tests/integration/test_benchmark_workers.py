@@ -15,7 +15,8 @@ import yaml
 
 from metaie.errors import ConfigError
 from metaie.evaluation import benchmark
-from metaie.evaluation.benchmark import markdown, run_benchmark, summarise
+from metaie.evaluation.benchmark import run_benchmark
+from metaie.evaluation.report import markdown, summarise
 
 SRC = Path(__file__).parents[2] / "src"
 
