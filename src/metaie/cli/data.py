@@ -1,4 +1,4 @@
-"""`metaie data`: list the datasets, download one into the data root, print the data root in force."""
+"""`metaie data`: list the datasets, download one into the data root, check a folder, print the data root."""
 from __future__ import annotations
 
 from typing import Optional
@@ -46,6 +46,19 @@ def download_cmd(names: list[str] = typer.Argument(..., help="Dataset name(s), o
         path = download(name, root=data_root, base_url=base_url, force=force, progress=not quiet,
                         manifest=manifest)
         typer.echo(f"{name}: {path}")
+
+
+@data_app.command("check")
+def check_cmd(folder: str = typer.Argument(..., help="Dataset folder (or a dataset name under the data root)"),
+              task: Optional[str] = typer.Option(None, "--task", help="Read it as this task (ner on an RE dataset)"),
+              data_root: Optional[str] = _ROOT) -> None:
+    """Check a dataset before a long run: task sniffed, splits, sentences and mentions per label, problems."""
+    from ..errors import ConfigError
+    from ..evaluation.dataset_check import check_dataset, format_check
+    chk = check_dataset(folder, task=task, root=data_root)
+    typer.echo(format_check(chk))
+    if chk.problems:
+        raise ConfigError(f"{chk.folder}: {len(chk.problems)} problem(s) found (listed above)")
 
 
 @data_app.command("path")

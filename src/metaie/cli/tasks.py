@@ -1,4 +1,4 @@
-"""Task commands: finetune, evaluate, benchmark. They parse options and delegate to metaie.evaluation."""
+"""Task commands: finetune, evaluate, benchmark, schema init. They parse options and delegate to metaie.evaluation."""
 from __future__ import annotations
 
 import json
@@ -12,7 +12,24 @@ _ROOT = typer.Option(None, "--data-root", help="Folder holding the datasets (def
 _SCHEMA = typer.Option(None, "--schema", help="Task schema YAML (default: the shipped one for the dataset)")
 
 
+schema_app = typer.Typer(name="schema", help="Task schemas (verbalisers): draft one for your own dataset.",
+                         no_args_is_help=True)
+
+
+@schema_app.command("init")
+def schema_init(folder: str = typer.Argument(..., help="Your dataset folder"),
+                task: Optional[str] = typer.Option(None, "--task", help="Draft it as this task (ner: an RE set)"),
+                force: bool = typer.Option(False, "--force", help="Overwrite an existing schema.yaml"),
+                data_root: Optional[str] = _ROOT) -> None:
+    """Write FOLDER/schema.yaml with every label code of the data and a first query phrase for each (edit them)."""
+    from ..evaluation.dataset_check import init_schema
+    path = init_schema(folder, task=task, force=force, root=data_root)
+    typer.echo(f"wrote {path}: edit the phrases, then `metaie data check {folder}`")
+
+
 def register(app: typer.Typer) -> None:
+    app.add_typer(schema_app, name="schema")
+
     @app.command()
     def finetune(model: Optional[str] = typer.Option(None, "--model", "-m", help="metaie model directory to start from"),
                  backbone: Optional[str] = typer.Option(None, "--backbone", help="Start from a plain backbone instead"),

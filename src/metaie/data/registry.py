@@ -14,7 +14,7 @@ from typing import Callable
 from ..data_root import data_root
 from ..errors import ConfigError, DataFormatError
 from ..tasks.structures import Example
-from . import absa, brat, casie, columns, spert, srl
+from . import absa, brat, casie, columns, sniff, spert, srl
 
 LAST_REPORT: dict[str, object] = {}  # loader side reports (JNLPBA alignment, CASIE fixes), by dataset name
 
@@ -161,29 +161,28 @@ def _sniff(folder: Path) -> DatasetSpec:
                            few_shot_from="dev")
     if (folder / "standoff" / "train").is_dir():
         return DatasetSpec(name, "ner", "", dict(DATASETS["jnlpba"].files), DATASETS["jnlpba"].reader)
-    for ext in ("json", "jsonl"):
-        if f"train.{ext}" in files or f"test.{ext}" in files:
-            sp = {s: f"{s}.{ext}" for s in ("train", "dev", "test") if f"{s}.{ext}" in files}
-            head = first(sp.get("train") or sp["test"])
-            task = "ee" if "event" in head else "re"
-            return DatasetSpec(name, task, "", sp, _json_ie)
-    if "train.txt" in files or "test.txt" in files:
-        sp = {s: f"{s}.txt" for s in ("train", "dev", "test") if f"{s}.txt" in files}
+    sp = sniff.find_splits(files, sniff.JSON_EXTS)
+    if "train" in sp or "test" in sp:
         head = first(sp.get("train") or sp["test"])
-        line = head.split("\n", 1)[0]
-        if "####[" in line:
+        task = "ee" if "event" in head else "re"
+        return DatasetSpec(name, task, "", sp, _json_ie)
+    sp = sniff.find_splits(files, sniff.TEXT_EXTS)
+    if "train" in sp or "test" in sp:
+        path = folder / (sp.get("train") or sp["test"])
+        lines = sniff.head_lines(path)
+        fmt = sniff.text_format(lines, path)
+        if fmt == "aste":
             return DatasetSpec(name, "aste", "", sp, absa.read_aste)
-        if "####" in line:
+        if fmt == "absa":
             return DatasetSpec(name, "absa", "", sp, absa.read_absa_e2e)
-        if "(V*" in head:
-            layout = "conll2012" if len(line.split()) >= 12 else "conll2005"
+        if fmt == "srl":
+            layout = "conll2012" if len(next(x for x in lines if x.strip()).split()) >= 12 else "conll2005"
             return DatasetSpec(name, "srl", "", sp, lambda p, pre: srl.read_conll_srl(p, layout, prefix=pre))
-        cols = [len(x.split()) for x in head.splitlines() if x.strip()]
-        if cols and min(cols) >= 2:
-            return DatasetSpec(name, "ner", "", sp, _bio(None))
-    raise DataFormatError("unknown dataset format: expected one of CoNLL NER columns (train.txt/eng.train), "
-                          "SpERT/OneIE/DyGIE JSON, CASIE annotation/, ABSA '####' lines, ASTE triplets, "
-                          "QA-SRL data/gold/, CoNLL SRL columns, or brat standoff/", path=folder)
+        return DatasetSpec(name, "ner", "", sp, _bio(None))
+    raise DataFormatError("unknown dataset format: no split file found; looked for "
+                          f"{sniff.looked_for()} (CoNLL NER columns, ABSA/ASTE '####' lines, CoNLL SRL columns, "
+                          "SpERT/OneIE/DyGIE JSON), eng.train, train_triples.json, train_triplets.txt, CASIE "
+                          "annotation/, QA-SRL data/gold/ or brat standoff/", path=folder)
 
 
 USER_HELD = {"ace2005", "conll2005_srl", "conll2012_srl"}  # licensed: never downloaded

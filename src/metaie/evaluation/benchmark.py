@@ -20,10 +20,7 @@ Each finished run is ``<out>/runs/<dataset>__<start>__k<K>__s<seed>.json``; a re
 """
 from __future__ import annotations
 
-import csv
 import os
-import statistics
-from collections import defaultdict
 from dataclasses import fields
 from pathlib import Path
 from typing import Any, Callable
@@ -31,8 +28,9 @@ from typing import Any, Callable
 import yaml
 
 from ..errors import ConfigError, MetaIEError
-from ..jsonl import atomic_open, read_json, write_json
+from ..jsonl import read_json, write_json
 from .adapt import StartPoint, evaluate, finetune
+from .report import write_reports
 
 KEYS = {"data_root", "datasets", "shots", "seeds", "start_points", "train", "test_limit", "threshold", "zero_shot",
         "split", "device", "max_length", "stride"}
@@ -200,142 +198,75 @@ def run_benchmark(config: str | Path, out: str | Path, log: Callable[[str], None
                   TimeRemainingColumn(), transient=True) as prog:
         bar = prog.add_task("benchmark", total=len(runs))
         for r in runs:
-            path = out / "runs" / f"{run_key(r)}.json"
+            key = run_key(r)
+            path = out / "runs" / f"{key}.json"
             lock = path.with_suffix(".lock")
-            if run_key(r) in done:
-                log(f"cached  {run_key(r)}  F1={done[run_key(r)]['f1']:.4f}")
+            if key in done:
+                log(f"cached  {key}  F1={done[key]['f1']:.4f}")
             elif not _claim(lock):
-                busy.append(run_key(r))
-                log(f"busy    {run_key(r)}  (another process is running it)")
+                busy.append(key)
+                log(f"busy    {key}  (another process is running it)")
             else:
                 try:
-                    prog.update(bar, description=run_key(r))
-                    row = run_one(cfg, r)
-                    write_json(path, row)
-                    done[run_key(r)] = row
-                    log(f"done    {run_key(r)}  F1={row['f1']:.4f}  ({row['eval_seconds']}s eval)")
+                    prog.update(bar, description=key)
+                    _run_claimed(cfg, r, path, done, log)
                 except MetaIEError as e:  # one run's bad input (config or data) does not stop the others
-                    failed.append(f"{run_key(r)}: {e}")
-                    log(f"failed  {run_key(r)}  {e}")
+                    failed.append(f"{key}: {e}")
+                    log(f"failed  {key}  {e}")
                 finally:
                     lock.unlink(missing_ok=True)
             prog.advance(bar)
     for key in busy:  # finished meanwhile by the process that held it?
         if (p := out / "runs" / f"{key}.json").exists():
             done[key] = read_json(p)
+    still = [key for key in busy if key not in done]
+    if still:
+        log(f"{len(still)} run(s) still running in another process ({', '.join(still)}); "
+            "that process's reports will cover them")
     rows = [done[run_key(r)] for r in runs if run_key(r) in done]
-    if busy and len(rows) < len(runs):
-        log(f"{len(runs) - len(rows)} run(s) still running in another process; its reports will cover them")
     if rows:
-        write_reports(rows, out, cfg)
+        every = finished_runs(out)
+        write_reports(every, out, cfg, config=str(config), planned=_planned(cfg, every))
     if failed:
         raise ConfigError(f"{len(failed)} run(s) failed (the others are done and reported):\n  " + "\n  ".join(failed))
     return rows
 
 
+def _run_claimed(cfg: dict, r: dict, path: Path, done: dict, log: Callable[[str], None]) -> None:
+    """Run a claimed run, unless another process finished it after this one listed the finished runs."""
+    key = run_key(r)
+    if path.exists():  # finished and released by another process since this one started
+        row = read_json(path)
+        diff = _stale(row, run_settings(cfg, r))
+        if diff:
+            raise ConfigError(f"{path} was just written by another process with other settings: " + "; ".join(diff))
+        done[key] = row
+        log(f"cached  {key}  F1={row['f1']:.4f}  (finished by another process)")
+        return
+    row = run_one(cfg, r)
+    write_json(path, row)
+    done[key] = row
+    log(f"done    {key}  F1={row['f1']:.4f}  ({row['eval_seconds']}s eval)")
+
+
+def finished_runs(out: str | Path) -> list[dict]:
+    """Every finished run under ``out/runs``, whatever config planned it."""
+    return [read_json(p) for p in sorted((Path(out) / "runs").glob("*.json"))]
+
+
 def report_only(out: str | Path, cfg_path: str | Path | None = None) -> list[dict]:
     """Write the reports from every finished run under ``out/runs`` (e.g. several configs' runs together)."""
-    out = Path(out)
-    paths = sorted((out / "runs").glob("*.json"))
-    if not paths:
-        raise ConfigError(f"{out / 'runs'}: no finished runs to report")
-    rows = [read_json(p) for p in paths]
-    write_reports(rows, out, load_config(cfg_path) if cfg_path else None)
+    rows = finished_runs(out)
+    if not rows:
+        raise ConfigError(f"{Path(out) / 'runs'}: no finished runs to report")
+    cfg = load_config(cfg_path) if cfg_path else None
+    write_reports(rows, Path(out), cfg, config=str(cfg_path) if cfg_path else None,
+                  planned=_planned(cfg, rows) if cfg else None)
     return rows
 
 
-def summarise(rows: list[dict]) -> list[dict]:
-    """Mean and sample standard deviation of F1 per (dataset, start point, K)."""
-    groups: dict[tuple, list[dict]] = defaultdict(list)
-    for r in rows:
-        groups[(Path(r["dataset"]).name, r["start"], r["k"])].append(r)
-    out = []
-    for (d, s, k), rs in sorted(groups.items()):
-        f = [x["f1"] * 100 for x in rs]
-        out.append({"dataset": d, "task": rs[0]["task"], "start": s, "k": k, "runs": len(f),
-                    "mean_f1": round(statistics.mean(f), 2), "sd_f1": round(statistics.stdev(f), 2) if len(f) > 1 else 0.0,
-                    "test_examples": rs[0]["test_examples"], "test_in_split": rs[0]["test_in_split"]})
-    return out
+def _planned(cfg: dict, rows: list[dict]) -> int:
+    """How many of the finished runs ``rows`` the config plans."""
+    return len({run_key(r) for r in plan(cfg)} & {run_key(r) for r in rows})
 
 
-def _csv(path: Path, rows: list[dict], cols: list[str]) -> None:
-    with atomic_open(path, "w") as f:
-        w = csv.DictWriter(f, fieldnames=cols, extrasaction="ignore")
-        w.writeheader()
-        w.writerows(rows)
-
-
-def markdown(summary: list[dict], order: list[str] | None = None) -> str:
-    """Tables: one per K (datasets x start points, mean ± sd F1), zero-shot last; sub-sampling stated.
-
-    Columns follow ``order`` (e.g. the config's start points), then any other start point by name.
-    """
-    lines = []
-    rank = {s: i for i, s in enumerate(order or [])}
-    for k in sorted({s["k"] for s in summary}, key=lambda k: (k == 0, k)):
-        part = [s for s in summary if s["k"] == k]
-        starts = sorted(dict.fromkeys(s["start"] for s in part), key=lambda s: (rank.get(s, len(rank)), s))
-        title = "Zero-shot (no fine-tuning)" if k == 0 else f"K = {k} shots"
-        lines += [f"### {title}", "", "| dataset | task | test | " + " | ".join(starts) + " |",
-                  "|---|---|---|" + "---|" * len(starts)]
-        for d in dict.fromkeys(s["dataset"] for s in part):
-            cells = {s["start"]: s for s in part if s["dataset"] == d}
-            any_ = next(iter(cells.values()))
-            test = (f"{any_['test_examples']} of {any_['test_in_split']} (sub-sampled)"
-                    if any_["test_examples"] < any_["test_in_split"] else str(any_["test_in_split"]))
-            vals = [f"{cells[s]['mean_f1']:.1f} ± {cells[s]['sd_f1']:.1f} (n={cells[s]['runs']})" if s in cells else "–"
-                    for s in starts]
-            lines.append(f"| {d} | {any_['task']} | {test} | " + " | ".join(vals) + " |")
-        if k == 0:
-            zs = [s["mean_f1"] for s in part]
-            lines += ["", f"Average over {len(zs)} datasets: {statistics.mean(zs):.1f} (published, for context: "
-                      "UniNER-7B 53.4, GLiNER-S 52.7, GLiNER-L 60.9)"]
-        lines.append("")
-    return "\n".join(lines)
-
-
-def plot(summary: list[dict], out: Path) -> list[Path]:
-    """One PNG per dataset: F1 against K, a line per start point (error bars = sd)."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    paths = []
-    for d in dict.fromkeys(s["dataset"] for s in summary):
-        part = [s for s in summary if s["dataset"] == d and s["k"] > 0]
-        if not part:
-            continue
-        fig, ax = plt.subplots(figsize=(4.5, 3.2))
-        for st in dict.fromkeys(s["start"] for s in part):
-            pts = sorted((s["k"], s["mean_f1"], s["sd_f1"]) for s in part if s["start"] == st)
-            ax.errorbar([p[0] for p in pts], [p[1] for p in pts], yerr=[p[2] for p in pts], marker="o", capsize=3,
-                        label=st)
-        ax.set_xlabel("K (shots per label)")
-        ax.set_ylabel("micro F1")
-        ax.set_title(d)
-        ax.legend()
-        fig.tight_layout()
-        p = out / f"f1_vs_k_{d}.png"
-        fig.savefig(p, dpi=110)
-        plt.close(fig)
-        paths.append(p)
-    return paths
-
-
-def write_reports(rows: list[dict], out: Path, cfg: dict | None = None) -> None:
-    """runs.csv, summary.csv, results.md (with the config's start points and settings) and the plots."""
-    _csv(out / "runs.csv", rows, ["dataset", "task", "start", "k", "seed", "metric", "f1", "precision", "recall",
-                                  "test_examples", "test_in_split", "subsampled", "eval_seconds"])
-    summary = summarise(rows)
-    _csv(out / "summary.csv", summary, list(summary[0]) if summary else ["dataset"])
-    pngs = plot(summary, out)
-    md = "## Few-shot results (micro F1 ×100, mean ± sd over seeds)\n\n"
-    if cfg:
-        sps = "; ".join(f"{n}: " + (f"model {sp['model']}" if sp.get("model") else
-                                    f"backbone {sp.get('backbone') or 'embedded MiniLM-L6'}")
-                        for n, sp in cfg["start_points"].items())
-        md += (f"Start points — {sps}. Fine-tuning (the same for every start point): {cfg.get('train') or {}}; "
-               f"threshold {cfg.get('threshold', 0.5)}; split {cfg.get('split', 'test')}.\n\n")
-    md += markdown(summary, list(cfg["start_points"]) if cfg else list(dict.fromkeys(r["start"] for r in rows)))
-    md += "\n" + "\n".join(f"![{p.stem}]({p.name})" for p in pngs) + "\n"
-    with atomic_open(out / "results.md", "w") as f:
-        f.write(md)

@@ -108,6 +108,53 @@ def data_labels(examples: list[Example], task: str) -> dict[str, set[str]]:
     return out
 
 
+COMMON_PHRASES = {"PER": "person", "PERSON": "person", "PEOP": "person", "LOC": "location", "ORG": "organization",
+                  "MISC": "miscellaneous", "GPE": "geopolitical entity", "FAC": "facility", "POS": "positive",
+                  "NEG": "negative", "NEU": "neutral"}
+
+
+def phrase_of(code: str) -> str:
+    """A first query phrase for a label code, for the user to edit.
+
+    >>> [phrase_of(c) for c in ("PER", "Work_For", "cell_line", "DiscoverVulnerability", "B-x")]
+    ['person', 'work for', 'cell line', 'discover vulnerability', 'b x']
+    """
+    import re
+    if code.upper() in COMMON_PHRASES:
+        return COMMON_PHRASES[code.upper()]
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", code)
+    return " ".join(re.split(r"[\s_\-./]+", words)).strip().lower() or code
+
+
+def draft_schema(task: str, examples: list[Example]) -> dict[str, Any]:
+    """A schema mapping for ``task`` holding every label code the examples use, each with a first phrase.
+
+    >>> from metaie.tasks.structures import Entity
+    >>> draft_schema("ner", [Example("1", "Tom", entities=[Entity(0, 3, "PER")])])
+    {'task': 'ner', 'entities': {'PER': 'person'}}
+    """
+    if task not in TASKS:
+        raise ConfigError(f"unknown task {task!r}; known: {', '.join(TASKS)}")
+    used = data_labels(examples, task)
+    d: dict[str, Any] = {"task": task}
+    if "entity" in used:
+        d["entities"] = {c: phrase_of(c) for c in sorted(used["entity"])}
+    if task == "re":
+        rels = [r for x in examples for r in x.relations]
+        d["relations"] = {t: {"phrase": phrase_of(t), "head": sorted({r.head.type for r in rels if r.type == t}),
+                              "tail": sorted({r.tail.type for r in rels if r.type == t})}
+                          for t in sorted(used["relation"])}
+    if task == "ee":
+        d["events"] = {t: {"phrase": phrase_of(t), "roles": sorted({a.type for x in examples for ev in x.events
+                                                                     if ev.type == t for a in ev.arguments})}
+                       for t in sorted(used["event"])}
+    if "role" in used:
+        d["roles"] = {c: phrase_of(c) for c in sorted(used["role"])}
+    if "polarity" in used:
+        d["polarities"] = {c: phrase_of(c) for c in sorted(used["polarity"])}
+    return d
+
+
 def schema_from_dict(d: dict[str, Any], source: str = "") -> TaskSchema:
     """Build and validate a schema from its YAML mapping."""
     if not isinstance(d, dict) or d.get("task") not in TASKS:
@@ -133,14 +180,20 @@ def schema_path(name: str) -> Path | None:
     return Path(str(p)) if p.is_file() else None
 
 
+def shipped_dir() -> Path:
+    """The folder of the shipped schemas, on disk."""
+    return Path(str(resources.files("metaie") / "resources" / "tasks"))
+
+
 def load_schema(name_or_path: str | Path) -> TaskSchema:
     """A shipped schema by dataset name, or a user's YAML file."""
     p = Path(name_or_path)
     if not p.is_file():
         shipped = schema_path(str(name_or_path))
         if shipped is None:
-            raise ConfigError(f"no schema {str(name_or_path)!r}: pass --schema FILE.yaml (copy one from "
-                              f"metaie/resources/tasks/ and edit it)")
+            raise ConfigError(f"no schema {str(name_or_path)!r}: pass --schema FILE.yaml, or put a schema.yaml in "
+                              "the dataset folder (`metaie schema init FOLDER` writes one from the labels in the "
+                              f"data); the shipped examples are in {shipped_dir()}")
         p = shipped
     try:
         d = yaml.safe_load(p.read_text(encoding="utf-8"))
