@@ -44,7 +44,7 @@ def parse(md: str) -> list[dict]:
 
 def main(src: str, out_dir: str) -> None:
     sys.path.insert(0, str(Path(__file__).parents[1] / "src"))
-    from metaie.evaluation.benchmark import plot
+    from metaie.evaluation.report import plot
     rows = parse(Path(src).read_text(encoding="utf-8"))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -49,7 +49,7 @@ class TextOptions:
     per_passage: int = 4          # positive instances drawn per passage (at most)
     negatives: float = 0.5        # negative instances per positive one
     query_words: tuple[int, int] = (4, 8)   # words in the label (the text just before the position)
-    context_words: int = 80       # words of preceding text kept as the record's text
+    context_words: int = 48       # words of preceding text kept as the record's text (fits a 96-token window)
     max_span_words: int = 5
     min_words: int = 24           # passages shorter than this are skipped
 
