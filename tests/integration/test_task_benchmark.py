@@ -230,3 +230,25 @@ def test_benchmark_refuses_runs_made_with_other_settings(tiny_backbone, tmp_path
     with pytest.raises(ConfigError, match="other settings") as e:
         run_benchmark(path, out, log=lambda s: None)
     assert str(run) in str(e.value) and "max_steps" in str(e.value)
+
+
+def test_benchmark_leave_out_folds(tiny_tagger, tmp_path):
+    """A start point of leave-out folds: each dataset is served by the fold model that never saw it, and the
+    report says which fold served which dataset."""
+    a, b = tiny_tagger.save_pretrained(tmp_path / "fold-a"), tiny_tagger.save_pretrained(tmp_path / "fold-b")
+    cfg = {"datasets": [str(TINY_NER), str(TINY_RE)], "shots": [1], "seeds": [1],
+           "start_points": {"mixed": {"folds": {str(a): ["tiny_ner"], str(b): ["tiny_re"]}}},
+           "train": {"max_steps": 1, "batch_size": 4}, "test_limit": 2}
+    path = tmp_path / "b.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    out = tmp_path / "res"
+    main(["benchmark", "--config", str(path), "--out", str(out)])
+    used = {p.name.split("__")[0]: json.loads(p.read_text())["settings"]["start_point"]["model"]
+            for p in (out / "runs").glob("*.json")}
+    assert used == {"tiny_ner": str(a), "tiny_re": str(b)}
+    assert f"leave-out folds ({a} for tiny_ner; {b} for tiny_re)" in (out / "results.md").read_text()
+    cfg["start_points"]["mixed"]["folds"][str(b)] = ["tiny_re", "tiny_ner"]
+    path.write_text(yaml.safe_dump(cfg))
+    from metaie.evaluation.benchmark import load_config
+    with pytest.raises(ConfigError, match="'tiny_ner' is served by both"):
+        load_config(path)

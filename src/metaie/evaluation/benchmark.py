@@ -53,12 +53,15 @@ def load_config(path: str | Path) -> dict[str, Any]:
     if bad:
         raise ConfigError(f"{p}: train: unknown TrainArgs field(s) {sorted(bad)}")
     for name, sp in cfg["start_points"].items():
-        if not isinstance(sp, dict) or not ({"model", "backbone"} & set(sp)):
-            raise ConfigError(f"{p}: start_points.{name} needs 'model: DIR' or 'backbone: NAME|null'")
-        extra = set(sp) - {"model", "backbone", "datasets"}
+        if not isinstance(sp, dict) or not ({"model", "backbone", "folds"} & set(sp)):
+            raise ConfigError(f"{p}: start_points.{name} needs 'model: DIR', 'backbone: NAME|null' or "
+                              "'folds: {DIR: [datasets]}'")
+        extra = set(sp) - {"model", "backbone", "datasets", "folds"}
         if extra:
             raise ConfigError(f"{p}: start_points.{name}: unknown key(s) {sorted(extra)}; "
-                              "known: model, backbone, datasets")
+                              "known: model, backbone, datasets, folds")
+        if "folds" in sp:
+            _check_folds(p, name, sp)
         missing = set(map(str, sp.get("datasets") or [])) - set(map(str, cfg.get("datasets") or []))
         if missing:
             raise ConfigError(f"{p}: start_points.{name}.datasets {sorted(missing)} are not in 'datasets'")
@@ -69,9 +72,33 @@ def load_config(path: str | Path) -> dict[str, Any]:
     return cfg
 
 
+def _check_folds(p: Path, name: str, sp: dict) -> None:
+    """``folds`` maps each leave-out model to the datasets it serves (it never saw their training data)."""
+    folds = sp["folds"]
+    where = f"{p}: start_points.{name}.folds"
+    if not isinstance(folds, dict) or not folds or not all(isinstance(v, list) for v in folds.values()):
+        raise ConfigError(f"{where} must map model directories to lists of datasets")
+    seen: dict[str, str] = {}
+    for model, ds in folds.items():
+        for d in map(str, ds):
+            if d in seen:
+                raise ConfigError(f"{where}: dataset {d!r} is served by both {seen[d]!r} and {model!r}")
+            seen[d] = model
+    if "model" in sp or "backbone" in sp:
+        raise ConfigError(f"{where}: give 'folds' or 'model'/'backbone', not both")
+
+
+def fold_model(sp: dict, dataset: str) -> str | None:
+    """The model a start point uses for a dataset: its fold's (``folds``) or its one ``model``."""
+    for model, ds in (sp.get("folds") or {}).items():
+        if Path(str(dataset)).name in map(str, ds) or str(dataset) in map(str, ds):
+            return model
+    return sp.get("model")
+
+
 def _start(cfg: dict, name: str, dataset: str) -> StartPoint:
     sp = cfg["start_points"][name]
-    model = sp.get("model")
+    model = fold_model(sp, dataset)
     if model:
         model = model.format(dataset=Path(str(dataset)).name)
         if not Path(model).is_absolute() and not Path(model).exists():
@@ -85,7 +112,10 @@ def _start(cfg: dict, name: str, dataset: str) -> StartPoint:
 def plan(cfg: dict) -> list[dict]:
     """Every run of a config, few-shot first then zero-shot."""
     def on(s: str, d) -> bool:
-        only = cfg["start_points"][s].get("datasets")
+        sp = cfg["start_points"][s]
+        if sp.get("folds") and fold_model(sp, d) is None:
+            return False  # no fold serves this dataset
+        only = sp.get("datasets")
         return not only or str(d) in map(str, only)
 
     runs = [{"dataset": str(d), "start": s, "k": k, "seed": seed}
@@ -113,7 +143,8 @@ def run_settings(cfg: dict, r: dict) -> dict:
     sp = cfg["start_points"][r["start"]]
     train = {k: v for k, v in (cfg.get("train") or {}).items() if k not in _NOT_RESULT} if r["k"] > 0 else None
     return {"train": train, **{k: cfg.get(k) for k in SETTINGS},
-            "start_point": {k: sp.get(k) for k in ("model", "backbone") if k in sp}}
+            "start_point": ({"model": fold_model(sp, r["dataset"])} if "folds" in sp else
+                            {k: sp.get(k) for k in ("model", "backbone") if k in sp})}
 
 
 def _stale(cached: dict, want: dict) -> list[str]:

@@ -135,6 +135,12 @@ def plot(summary: list[dict], out: Path) -> list[Path]:
     return paths
 
 
+def _start_text(sp: dict) -> str:
+    if sp.get("folds"):  # leave-out start points: which model served which dataset
+        return "leave-out folds (" + "; ".join(f"{m} for {', '.join(map(str, ds))}" for m, ds in sp["folds"].items()) + ")"
+    return f"model {sp['model']}" if sp.get("model") else f"backbone {sp.get('backbone') or 'embedded MiniLM-L6'}"
+
+
 def _header(rows: list[dict], out: Path, cfg: dict | None, config: str | None, planned: int | None) -> str:
     """Which runs the report covers, and the settings they were made with."""
     md = f"This report covers every finished run in `{out / 'runs'}`: {len(rows)} run(s)"
@@ -143,9 +149,7 @@ def _header(rows: list[dict], out: Path, cfg: dict | None, config: str | None, p
              for r in rows}
     train = {json.dumps((r.get("settings") or {}).get("train"), sort_keys=True) for r in rows if r["k"] > 0}
     if cfg:
-        sps = "; ".join(f"{n}: " + (f"model {sp['model']}" if sp.get("model") else
-                                    f"backbone {sp.get('backbone') or 'embedded MiniLM-L6'}")
-                        for n, sp in cfg["start_points"].items())
+        sps = "; ".join(f"{n}: " + _start_text(sp) for n, sp in cfg["start_points"].items())
         md += (f"Start points — {sps}. Fine-tuning (the same for every start point): {cfg.get('train') or {}}; "
                f"threshold {cfg.get('threshold', 0.5)}; split {cfg.get('split', 'test')}.\n\n")
     if len(other) > 1 or len(train) > 1:  # zero-shot runs have no fine-tuning settings to compare
