@@ -103,6 +103,17 @@ def test_persistent_failure_is_recorded_then_retried_next_run(fake_openai, corpu
     assert len(fake_openai.requests) == n + 1 and r2.failed == 0 and r2.records == 30
 
 
+def test_cli_exits_3_when_a_sentence_failed(fake_openai, corpus_file, tmp_path, capsys):
+    # click returns (not raises) typer.Exit's code without standalone mode: it used to become exit 0
+    from metaie.cli.main import main
+    bad = "Anna Smith visited London in 1991 with Acme Corp."
+    fake_openai.sentence_faults[bad] = {"kind": "500"}
+    with pytest.raises(SystemExit) as e:
+        main(["distill", "--corpus", str(corpus_file), "--out", str(tmp_path / "out"), "--base-url",
+              fake_openai.base_url, "--model", "m", "--no-progress", "--max-attempts", "2", "--retry-base", "0.01"])
+    assert e.value.code == 3 and "1 sentences failed" in capsys.readouterr().err
+
+
 def test_truncated_answer_keeps_complete_lines(fake_openai, tmp_path):
     corpus = tmp_path / "c.txt"
     corpus.write_text("Anna met Bob and Mary in Paris on Monday.\n")
