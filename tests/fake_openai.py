@@ -109,7 +109,12 @@ class FakeOpenAI:
                            headers)
 
             def do_POST(self) -> None:  # noqa: N802
-                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+                size = int(self.headers.get("Content-Length", 0))
+                raw = self.rfile.read(size)
+                if len(raw) < size:  # the client hung up mid-request (killed)
+                    self.close_connection = True
+                    return
+                body = json.loads(raw)
                 if self.path != "/v1/chat/completions":
                     return self._error(404, f"no route {self.path}")
                 sentence = sentence_of(body["messages"])
