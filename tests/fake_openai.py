@@ -5,7 +5,9 @@ Run standalone (for the benchmark or a manual try): ``python tests/fake_openai.p
 from __future__ import annotations
 
 import json
+import random
 import re
+import sys
 import threading
 import time
 from collections import Counter
@@ -38,12 +40,27 @@ def default_answer(sentence: str) -> str:
     return "\n".join(lines)
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """A threading HTTP server that ignores clients hanging up (a timed-out request closes its socket)."""
+
+    daemon_threads = True
+    request_queue_size = 64  # the default backlog of 5 drops bursts of connections (1 s SYN retries)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class FakeOpenAI:
-    """Start with ``with FakeOpenAI() as srv: srv.base_url``; set ``faults`` / ``latency`` / ``answer``."""
+    """Start with ``with FakeOpenAI() as srv: srv.base_url``; set ``faults`` / ``every`` / ``latency`` /
+    ``latency_range`` / ``answer``."""
 
     def __init__(self, latency: float = 0.0, answer: Callable[[str], str] = default_answer,
                  api_key: str | None = None):
         self.latency = latency
+        self.latency_range: tuple[float, float] | None = None  # a random latency per request (seeded)
+        self.rng = random.Random(0)
+        self.every: dict[int, dict[str, Any]] = {}  # {n: fault}: every n-th request (1-based) gets the fault
         self.answer = answer
         self.api_key = api_key
         self.faults: list[dict[str, Any]] = []      # consumed one per request, in order
@@ -52,8 +69,7 @@ class FakeOpenAI:
         self.sentences: Counter = Counter()         # successful answers per sentence
         self.usage = {"prompt_tokens": 0, "completion_tokens": 0}  # over successful answers
         self.lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
+        self._server = _QuietServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -93,13 +109,21 @@ class FakeOpenAI:
                            headers)
 
             def do_POST(self) -> None:  # noqa: N802
-                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+                size = int(self.headers.get("Content-Length", 0))
+                raw = self.rfile.read(size)
+                if len(raw) < size:  # the client hung up mid-request (killed)
+                    self.close_connection = True
+                    return
+                body = json.loads(raw)
                 if self.path != "/v1/chat/completions":
                     return self._error(404, f"no route {self.path}")
                 sentence = sentence_of(body["messages"])
                 with fake.lock:
                     fake.requests.append(body)
                     fault = fake.faults.pop(0) if fake.faults else fake.sentence_faults.get(sentence)
+                    n = len(fake.requests)
+                    fault = fault or next((f for k, f in sorted(fake.every.items()) if n % k == 0), None)
+                    delay = fake.rng.uniform(*fake.latency_range) if fake.latency_range else fake.latency
                 if fake.api_key and self.headers.get("Authorization") != f"Bearer {fake.api_key}":
                     return self._error(401, "Incorrect API key provided")
                 kind = (fault or {}).get("kind")
@@ -113,8 +137,8 @@ class FakeOpenAI:
                     return self._error(400, "Invalid request")
                 if kind == "slow":
                     time.sleep(fault.get("seconds", 2.0))
-                elif fake.latency:
-                    time.sleep(fake.latency)
+                elif delay:
+                    time.sleep(delay)
                 if kind == "malformed":
                     return self._send(200, '{"id": "x", "choices": [ {"mess')
                 text = fake.answer(sentence)
@@ -142,7 +166,6 @@ class FakeOpenAI:
 
 if __name__ == "__main__":
     import argparse
-    import sys
 
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--port", type=int, default=0)
@@ -151,8 +174,7 @@ if __name__ == "__main__":
     srv = FakeOpenAI(latency=a.latency)
     if a.port:
         srv._server.server_close()
-        srv._server = ThreadingHTTPServer(("127.0.0.1", a.port), srv._handler())
-        srv._server.daemon_threads = True
+        srv._server = _QuietServer(("127.0.0.1", a.port), srv._handler())
     print(srv.base_url, flush=True)
     try:
         srv._server.serve_forever()

@@ -34,3 +34,7 @@ class ModelLoadError(MetaIEError):
 
 class AlignmentError(MetaIEError):
     """An answer string cannot be placed in its text."""
+
+
+class AccountingError(MetaIEError):
+    """A run's outputs do not account for every input it took (a defect, reported instead of hidden)."""

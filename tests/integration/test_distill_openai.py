@@ -103,6 +103,38 @@ def test_persistent_failure_is_recorded_then_retried_next_run(fake_openai, corpu
     assert len(fake_openai.requests) == n + 1 and r2.failed == 0 and r2.records == 30
 
 
+def test_cli_exits_3_when_a_sentence_failed(fake_openai, corpus_file, tmp_path, capsys):
+    # click returns (not raises) typer.Exit's code without standalone mode: it used to become exit 0
+    from metaie.cli.main import main
+    bad = "Anna Smith visited London in 1991 with Acme Corp."
+    fake_openai.sentence_faults[bad] = {"kind": "500"}
+    with pytest.raises(SystemExit) as e:
+        main(["distill", "--corpus", str(corpus_file), "--out", str(tmp_path / "out"), "--base-url",
+              fake_openai.base_url, "--model", "m", "--no-progress", "--max-attempts", "2", "--retry-base", "0.01"])
+    assert e.value.code == 3 and "1 sentences failed" in capsys.readouterr().err
+
+
+def test_a_sentence_lost_between_cache_and_output_fails_the_run(fake_openai, corpus_file, tmp_path, monkeypatch):
+    import metaie.distill.builder as builder
+    build = builder.build_records
+
+    def lose_one(*a, **kw):  # a defect that drops a record without listing it anywhere
+        records, rejects, failed, responses = build(*a, **kw)
+        return records[1:], rejects, failed, responses
+
+    monkeypatch.setattr(builder, "build_records", lose_one)
+    with pytest.raises(MetaIEError, match="1 sampled sentences neither a record, rejected nor failed"):
+        run_distill(cfg_for(fake_openai, corpus_file, tmp_path / "out"))
+    assert not (tmp_path / "out" / "distill.jsonl").exists()
+
+
+def test_manifest_accounts_for_every_sentence(fake_openai, corpus_file, tmp_path):
+    fake_openai.sentence_faults["Anna Smith visited London in 1991 with Acme Corp."] = {"kind": "500"}
+    run_distill(cfg_for(fake_openai, corpus_file, tmp_path / "out", max_attempts=2))
+    man = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert man["counts"]["accounting"] == {"sampled": 30, "records": 29, "rejected": 0, "failed": 1}
+
+
 def test_truncated_answer_keeps_complete_lines(fake_openai, tmp_path):
     corpus = tmp_path / "c.txt"
     corpus.write_text("Anna met Bob and Mary in Paris on Monday.\n")

@@ -25,9 +25,13 @@ _register_all()
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: package errors become one line on stderr and exit status 1."""
+    """Entry point: package errors become one line on stderr and exit status 1.
+
+    Without standalone mode click *returns* the code of a ``typer.Exit(n)`` instead of exiting, so it is
+    passed on here (``distill`` exits 3 when sentences failed).
+    """
     try:
-        app(args=argv, standalone_mode=False)
+        code = app(args=argv, standalone_mode=False)
     except MetaIEError as e:
         typer.secho(f"error: {e}", err=True, fg="red")
         sys.exit(1)
@@ -44,6 +48,8 @@ def main(argv: list[str] | None = None) -> None:
         if isinstance(e, click.exceptions.Abort):
             sys.exit(1)
         raise
+    if isinstance(code, int) and code:
+        sys.exit(code)
 
 
 if __name__ == "__main__":

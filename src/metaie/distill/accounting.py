@@ -7,8 +7,11 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+from ..errors import AccountingError
 
 
 @dataclass
@@ -57,6 +60,44 @@ class Usage:
                 "cached_completion_tokens": self.cached_completion_tokens,
                 "price_per_million": {"input": self.price_input, "output": self.price_output},
                 "cost_usd": round(self.cost, 6), "cost_saved_by_cache_usd": round(self.cost_saved, 6)}
+
+
+def check_accounting(sampled: Iterable[str], records: Iterable[str], rejects: Iterable[str],
+                     failed: Iterable[str]) -> dict[str, int]:
+    """Check that every sampled sentence id ends as exactly one of a record, a rejected sentence or a
+    failure; return the counts, or raise :class:`AccountingError` naming the ids that break it.
+
+    A sentence with a record may also have rejected lines; a sentence counts as rejected only when it
+    has reject rows and neither a record nor a failure.
+
+    >>> check_accounting(["a", "b", "c"], records=["a"], rejects=["a", "b"], failed=["c"])
+    {'sampled': 3, 'records': 1, 'rejected': 1, 'failed': 1}
+    """
+    sampled, records, failed = list(sampled), list(records), list(failed)
+    problems = []
+    for name, ids in (("sampled", sampled), ("records", records), ("failed", failed)):
+        twice = sorted(i for i, n in Counter(ids).items() if n > 1)
+        if twice:
+            problems.append(f"{len(twice)} ids more than once in {name} ({_few(twice)})")
+    known, rec, fail = set(sampled), set(records), set(failed)
+    rejected = set(rejects) - rec - fail
+    strangers = sorted((rec | fail | set(rejects)) - known)
+    if strangers:
+        problems.append(f"{len(strangers)} ids that were not sampled ({_few(strangers)})")
+    both = sorted(rec & fail)
+    if both:
+        problems.append(f"{len(both)} ids both a record and failed ({_few(both)})")
+    missing = sorted(known - rec - fail - rejected)
+    if missing:
+        problems.append(f"{len(missing)} sampled sentences neither a record, rejected nor failed ({_few(missing)})")
+    if problems:
+        raise AccountingError("distillation accounting broken (sampled = records + rejected + failed): "
+                              + "; ".join(problems) + ". This is a defect: please report it")
+    return {"sampled": len(known), "records": len(rec), "rejected": len(rejected & known), "failed": len(fail)}
+
+
+def _few(ids: list[str], n: int = 5) -> str:
+    return ", ".join(ids[:n]) + (", ..." if len(ids) > n else "")
 
 
 class Progress:

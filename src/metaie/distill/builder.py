@@ -23,7 +23,7 @@ from ..teacher.cache import ResponseCache, cache_key
 from ..teacher.parse import align_pairs, parse_answer
 from ..teacher.prompts import PromptTemplate, load_template
 from ..teacher.retry import RetryPolicy
-from .accounting import Progress, Usage
+from .accounting import Progress, Usage, check_accounting
 from .corpus import Sentence, sample_sentences
 from .labels import add_negatives, cap_per_label, label_frequencies, normalise_label
 from .runner import Job, query_all
@@ -172,6 +172,8 @@ def run_distill(cfg: DistillConfig, teacher: Teacher | None = None) -> DistillRe
         records, rejects, failed, responses = build_records(sentences, jobs, cache, template, cfg, source)
     finally:
         cache.close()
+    accounting = check_accounting((s.id for s in sentences), (r.id for r in records), (r["id"] for r in rejects),
+                                  (f["id"] for f in failed))
     dropped = cap_per_label(records, cfg.max_per_label)
     add_negatives(records, cfg.negatives, cfg.seed)
     save_records(out / "distill.jsonl", records)
@@ -191,7 +193,8 @@ def run_distill(cfg: DistillConfig, teacher: Teacher | None = None) -> DistillRe
         "prompt": {"version": template.version, "answer_format": template.answer_format},
         "counts": {"sentences": len(sentences), "records": len(records), "spans": n_spans, "labels": len(freq),
                    "records_without_spans": sum(1 for r in records if not r.spans), "failed": len(failed),
-                   "sent_this_run": info["pending"], "rejects": dict(kinds), "capped_spans": dropped},
+                   "sent_this_run": info["pending"], "rejects": dict(kinds), "capped_spans": dropped,
+                   "accounting": accounting},
         "usage": usage.to_dict(),
         "timing": {"started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(t0)),
                    "query_seconds": round(t_query, 3), "total_seconds": round(time.time() - t0, 3),
