@@ -107,11 +107,17 @@ class MetaIE:
     # ----------------------------------------------------------------- construction
     @classmethod
     def from_backbone(cls, backbone: str | None = None, max_length: int = 256, stride: int = 64,
-                      query_template: str = "{label}", device: str | None = None) -> "MetaIE":
-        """A fresh tagger on a backbone (embedded MiniLM-L6 by default) with a new O/B/I head."""
+                      query_template: str = "{label}", device: str | None = None, seed: int = 0) -> "MetaIE":
+        """A fresh tagger on a backbone (embedded MiniLM-L6 by default) with a new O/B/I head.
+
+        The new head is initialised from ``seed`` (the global random state is left as it was): the same
+        seed gives the same starting weights.
+        """
         path = resolve_backbone(backbone)
         tok = load_tokenizer(path)
-        model = load_token_classifier(path, new_head=True)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            model = load_token_classifier(path, new_head=True)
         cfg = MetaConfig(query_template=query_template, max_length=max_length, stride=stride,
                          backbone=backbone or DEFAULT_BACKBONE)
         return cls(model, tok, cfg, device=device)

@@ -111,7 +111,7 @@ def meta_train(data: Sequence[str], out: str | Path, args: TrainArgs, backbone: 
     if init:
         model = MetaIE.from_pretrained(init, device=device)
     else:
-        model = MetaIE.from_backbone(backbone, max_length=max_length, stride=stride, device=device)
+        model = MetaIE.from_backbone(backbone, max_length=max_length, stride=stride, device=device, seed=args.seed)
     model.config.labels = [lab for lab, _ in freq.most_common(2000)]
     n_unreach = sum(unreachable(model.tokenizer, r.text, r.spans) for r in train_recs[:2000])
     extra = {"data": info, "records": {"train": len(train_recs), "dev": len(dev_recs)},
