@@ -217,9 +217,8 @@ def _fetch(client, url: str, target: Path, f: dict, bar) -> None:
 
 def _publish(tmp: Path, target: Path) -> None:
     """Give a finished temporary file the usual permissions (mkstemp makes it 0600) and rename it onto target."""
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(tmp, 0o666 & ~mask)
+    from .jsonl import give_usual_mode
+    give_usual_mode(tmp)
     os.replace(tmp, target)
 
 

@@ -91,6 +91,34 @@ def read_json_items(path: str | Path) -> list[tuple[int | None, Any]]:
     return list(read_jsonl(path))
 
 
+def process_umask() -> int:
+    """The process umask, read without changing it where the system says it (Linux), else set and restored."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def give_usual_mode(path: str | Path) -> None:
+    """Give a file, or a folder and everything in it, the modes the umask gives new files and folders
+    (a temporary file or folder is made 0600 / 0700, which is wrong for a published output)."""
+    mask = process_umask()
+    path = Path(path)
+    if not path.is_dir():
+        os.chmod(path, 0o666 & ~mask)
+        return
+    for folder, dirs, files in os.walk(path):
+        os.chmod(folder, 0o777 & ~mask)
+        for name in files:
+            os.chmod(os.path.join(folder, name), 0o666 & ~mask)
+
+
 @contextlib.contextmanager
 def atomic_open(path: str | Path, mode: str = "w", encoding: str | None = "utf-8"):
     """Open a temporary file beside ``path``; rename it onto ``path`` only if the block succeeds."""
@@ -102,6 +130,7 @@ def atomic_open(path: str | Path, mode: str = "w", encoding: str | None = "utf-8
             yield f
             f.flush()
             os.fsync(f.fileno())
+        give_usual_mode(tmp)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -127,12 +156,13 @@ def write_json(path: str | Path, obj: Any) -> None:
 
 
 def replace_dir(tmp: str | Path, target: str | Path) -> Path:
-    """Move a fully written directory ``tmp`` onto ``target``, replacing any old one with no window
-    in which ``target`` is missing for longer than two renames."""
+    """Move a fully written directory ``tmp`` onto ``target`` (with the umask's modes), replacing any old one
+    with no window in which ``target`` is missing for longer than two renames."""
     import shutil
     import time
 
     tmp, target = Path(tmp), Path(target)
+    give_usual_mode(tmp)
     if target.exists():
         old = target.with_name(f".{target.name}.old-{int(time.time() * 1000)}")
         os.replace(target, old)
