@@ -20,6 +20,7 @@ import torch
 
 from ..evaluation.metrics import PRF
 from ..schema import Query
+from ..threads import set_threads
 from .args import TrainArgs
 from .resume import load_state, run_identity, save_state
 
@@ -95,7 +96,7 @@ def fit(model, train: Sequence[Query], dev: Sequence[Query] | None, args: TrainA
     from ..model.tagger import collate
 
     args.validate()
-    torch.set_num_threads(args.threads or os.cpu_count() or 1)
+    set_threads(args.threads)  # None: the process's setting (a command's --threads, else every core)
     seed_everything(args.seed)
     t0 = time.time()
     net, device = model.model, model.device
