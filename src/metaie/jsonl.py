@@ -37,6 +37,17 @@ def text_lines(path: str | Path) -> Iterator[tuple[int, str]]:
             yield n, line
 
 
+@contextlib.contextmanager
+def open_text(path: str | Path) -> Iterator[Iterator[str]]:
+    """Read a UTF-8 text file's lines like ``open(path, encoding="utf-8")`` (a ``with`` block over its lines),
+    except that bytes that are not UTF-8 raise naming file and line."""
+    lines = text_lines(path)
+    try:
+        yield (line for _, line in lines)
+    finally:
+        lines.close()
+
+
 def read_text(path: str | Path) -> str:
     """A whole UTF-8 text file (byte-order mark dropped); bytes that are not UTF-8 raise naming file and line."""
     path = Path(path)

@@ -39,3 +39,31 @@ def test_whole_json_file(tmp_path, read):
     p.write_bytes(b'[\n  {"text": "ok"},\n  {"text": "\xff"}\n]\n')
     with pytest.raises(DataFormatError, match=r"d\.json:3: invalid UTF-8 \(byte 0xff at column 13\)"):
         read(p)
+
+
+def _loaders():
+    from metaie.data.absa import read_absa_e2e
+    from metaie.data.brat import read_ann
+    from metaie.data.columns import read_bio, sniff_tag_first
+    from metaie.data.srl import read_conll_srl, read_qasrl
+    return [
+        ("bio", b"Tom\tB-PER\nwas\tO\n\nCaf\xe9\tO\n", 4, 4, read_bio),
+        ("sniff", b"Tom\tB-PER\nwas\tO\n\nCaf\xe9\tO\n", 4, 4, sniff_tag_first),
+        ("absa", b"Caf\xe9 .####Caf=O .=O\n", 1, 4, read_absa_e2e),
+        ("ann", b"T1\tPER 0 3\tTom\nT2\tLOC 4 8\tCaf\xe9\n", 2, 15, read_ann),
+        ("conll", b"# doc\n\xff\t*\n", 2, 1, read_conll_srl),
+        ("qasrl", b"qasrl_id,tokens\n1,Tom\n2,Caf\xe9\n", 3, 6, lambda p: read_qasrl(p, p)),
+    ]
+
+
+LOADERS = _loaders()
+
+
+@pytest.mark.parametrize("name,data,line,column,read", LOADERS, ids=[c[0] for c in LOADERS])
+def test_task_loaders_name_file_and_line(tmp_path, name, data, line, column, read):
+    p = tmp_path / f"{name}.txt"
+    p.write_bytes(data)
+    with pytest.raises(DataFormatError) as e:
+        read(p)
+    assert str(e.value).startswith(f"{p}:{line}: invalid UTF-8 (byte 0x"), str(e.value)
+    assert f"at column {column})" in str(e.value)
