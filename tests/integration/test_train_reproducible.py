@@ -97,3 +97,28 @@ def test_checkpoint_holding_objects_is_not_unpickled(tmp_path, tiny_bare_backbon
     torch.save({"state": ConfigError("an arbitrary object")}, work / "last.pt")
     with pytest.raises(ConfigError, match="cannot read the interrupted run's state"):
         train(tiny_bare_backbone, tmp_path / "out")
+
+
+def test_cli_ctrl_c_then_changed_settings_refused_then_same_command_resumes(tmp_path, tiny_bare_backbone,
+                                                                             monkeypatch, capsys):
+    from metaie.cli.main import main
+    out = tmp_path / "m"
+    cmd = ["train", "--data", str(FIX / "distill.jsonl"), "--out", str(out), "--backbone", str(tiny_bare_backbone),
+           "--epochs", "2", "--batch-size", "2", "--lr", "3e-3", "--max-length", "32", "--stride", "8",
+           "--dev-fraction", "0", "--checkpoint-every", "2", "--threads", "1"]
+    with monkeypatch.context() as m:
+        interrupt_at(m, 4, KeyboardInterrupt())
+        with pytest.raises(SystemExit) as e:
+            main(cmd)
+    assert e.value.code == 130
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as e:
+        main([*cmd, "--lr", "0.5", "--seed", "7"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert e.value.code == 1 and len(err) == 1, err
+    assert "--lr 0.003 (now 0.5)" in err[0] and "--seed 42 (now 7)" in err[0]
+    main(cmd)
+    assert "resuming from step 3 of" in capsys.readouterr().err
+    manifest = __import__("json").loads((out / "manifest.json").read_text())
+    assert manifest["resumed_from_step"] == 3
+    assert manifest["settings"]["lr"] == 0.003 and manifest["settings"]["seed"] == 42

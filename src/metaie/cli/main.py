@@ -56,7 +56,11 @@ def main(argv: list[str] | None = None) -> None:
     the usage hint and exit status 2."""
     usage, abort = _click_errors()
     try:
-        app(args=argv, prog_name="metaie", standalone_mode=False)
+        rc = app(args=argv, prog_name="metaie", standalone_mode=False)
+        if isinstance(rc, int) and rc:  # typer.Exit(n), and Ctrl-C (130), come back as a return value
+            if rc == 130:
+                typer.secho("interrupted", err=True)
+            sys.exit(rc)
     except MetaIEError as e:
         typer.secho(f"error: {e}", err=True, fg="red")
         sys.exit(1)
