@@ -215,6 +215,6 @@ def test_cli_refuses_escaping_name_in_one_line(mirror, tmp_path):
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2] / "src"))
     r = subprocess.run([sys.executable, "-m", "metaie", "data", "download", "../../escaped", "--data-root",
                         str(tmp_path / "a" / "root"), "--manifest", str(man), "-q"],
-                       capture_output=True, text=True, env=env, timeout=60)
+                       capture_output=True, text=True, env=env, timeout=60, check=False)
     assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1 and "unsafe dataset name" in r.stderr
     assert not (tmp_path / "escaped").exists()

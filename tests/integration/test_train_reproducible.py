@@ -14,8 +14,8 @@ FIX = Path(__file__).parents[1] / "fixtures" / "core"
 
 
 def train(backbone, out, **kw):
-    settings = dict(epochs=3, batch_size=2, lr=3e-3, warmup_ratio=0.1, seed=3, checkpoint_every=2,
-                    progress=False, threads=1)
+    settings = {"epochs": 3, "batch_size": 2, "lr": 3e-3, "warmup_ratio": 0.1, "seed": 3, "checkpoint_every": 2,
+                "progress": False, "threads": 1}
     args = TrainArgs(**{**settings, **kw})
     return meta_train([str(FIX / "distill.jsonl")], out, args, backbone=str(backbone), dev_fraction=0.25,
                       neg_ratio=0.5, max_length=32, stride=8, device="cpu")

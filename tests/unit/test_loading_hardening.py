@@ -72,7 +72,8 @@ def test_saved_outputs_follow_the_umask(tmp_path, tiny_tagger, umask):
         write_json(tmp_path / "r.json", {"a": 1})
     finally:
         os.umask(old)
-    mode = lambda p: stat.S_IMODE(p.stat().st_mode)  # noqa: E731
+    def mode(p):
+        return stat.S_IMODE(p.stat().st_mode)
     assert mode(model) == 0o777 & ~umask
     assert {p.name: mode(p) for p in model.iterdir()} == {p.name: 0o666 & ~umask for p in model.iterdir()}
     assert "model.safetensors" in {p.name for p in model.iterdir()}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -89,7 +90,7 @@ def load_state(work: Path, identity: dict) -> dict:
     path = work / "last.pt"
     try:
         ck = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:  # a truncated file, or one holding arbitrary objects
+    except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError) as e:  # truncated, or objects
         raise ConfigError(f"{path}: cannot read the interrupted run's state ({str(e).splitlines()[0][:200]}); "
                           "pass --no-resume to start afresh") from None
     old = ck.get("identity") if isinstance(ck, dict) else None
