@@ -71,3 +71,21 @@ def assert_no_unk():
         ids = tok(text, add_special_tokens=False)["input_ids"]
         assert tok.unk_token_id not in ids, f"[UNK] in fixture text {text!r}: {tok.convert_ids_to_tokens(ids)}"
     return check
+
+
+@pytest.fixture(scope="session")
+def tiny_bare_backbone(tmp_path_factory):
+    """A tiny random BERT encoder with no token-classification head and with dropout, like a real backbone:
+    training it draws a new head and dropout masks from the random generator."""
+    import torch
+    from transformers import BertConfig, BertModel
+
+    torch.manual_seed(1)
+    path = tmp_path_factory.mktemp("tiny-bare-bert")
+    tok = build_tokenizer()
+    cfg = BertConfig(vocab_size=len(tok), hidden_size=64, num_hidden_layers=2, num_attention_heads=2,
+                     intermediate_size=128, max_position_embeddings=2048, hidden_dropout_prob=0.1,
+                     attention_probs_dropout_prob=0.1)
+    BertModel(cfg).save_pretrained(path)
+    tok.save_pretrained(path)
+    return path

@@ -65,6 +65,9 @@ def load_manifest(manifest: str | os.PathLike | dict | None = None) -> dict[str,
     if not isinstance(data, dict) or not isinstance(data.get("datasets"), dict):
         raise DataFormatError('manifest needs a "datasets" object', path=where)
     for name, d in data["datasets"].items():
+        if not _plain_name(name):
+            raise DataFormatError(f"unsafe dataset name {name!r}: a dataset name is one folder name "
+                                  "(no '/', '\\', '..' or leading '.')", path=where)
         files = d.get("files") if isinstance(d, dict) else None
         if not isinstance(files, list):
             raise DataFormatError(f'dataset {name!r} needs a "files" list', path=where)
@@ -75,6 +78,34 @@ def load_manifest(manifest: str | os.PathLike | dict | None = None) -> dict[str,
             if p.is_absolute() or ".." in p.parts or f["path"] == "":
                 raise DataFormatError(f"dataset {name!r}: unsafe file path {f['path']!r}", path=where)
     return data
+
+
+def _plain_name(name: str) -> bool:
+    """A dataset name is a single visible folder name.
+
+    >>> [_plain_name(n) for n in ("conll2003", "../x", "a/b", ".hidden", "")]
+    [True, False, False, False, False]
+    """
+    return (isinstance(name, str) and name.strip() == name and name != "" and not name.startswith(".")
+            and not any(c in name for c in "/\\\0:"))
+
+
+def inside(root: str | os.PathLike, *parts: str) -> Path:
+    """``root`` joined with ``parts``, refused (ConfigError) when the result lies outside ``root``.
+
+    >>> inside("/data", "toy", "sub/a.txt").as_posix()
+    '/data/toy/sub/a.txt'
+    >>> inside("/data", "../../escaped")
+    Traceback (most recent call last):
+    ...
+    metaie.errors.ConfigError: refusing to write '../../escaped': it resolves to /escaped, outside the data root /data
+    """
+    base = os.path.abspath(root)
+    target = os.path.abspath(os.path.join(base, *parts))
+    if os.path.commonpath([base, target]) != base or target == base:
+        shown = "/".join(parts)
+        raise ConfigError(f"refusing to write {shown!r}: it resolves to {target}, outside the data root {base}")
+    return Path(target)
 
 
 def _entry(name: str, manifest: dict) -> dict:
@@ -186,9 +217,8 @@ def _fetch(client, url: str, target: Path, f: dict, bar) -> None:
 
 def _publish(tmp: Path, target: Path) -> None:
     """Give a finished temporary file the usual permissions (mkstemp makes it 0600) and rename it onto target."""
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(tmp, 0o666 & ~mask)
+    from .jsonl import give_usual_mode
+    give_usual_mode(tmp)
     os.replace(tmp, target)
 
 
@@ -224,10 +254,11 @@ def download(name: str, root: str | os.PathLike | None = None, base_url: str | N
     m = load_manifest(manifest)
     entry = _entry(name, m)
     base_url = base_url or os.environ.get(MIRROR_ENV) or None
-    folder = data_root(root) / name
+    base = data_root(root)
+    folder = inside(base, name)
     todo, manual = [], []
     for f in entry["files"]:
-        target = folder / f["path"]
+        target = inside(base, name, f["path"])
         if not force and _verified(target, f):
             continue
         url = file_url(name, f, base_url)

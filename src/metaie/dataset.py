@@ -1,6 +1,7 @@
 """Read, validate and write distillation sets (the JSONL format documented in :mod:`metaie.schema`)."""
 from __future__ import annotations
 
+import json
 import random
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -33,7 +34,10 @@ def record_from_dict(obj: dict[str, Any], path: str | Path | None = None, line: 
         lab, start, end = s["label"], s["start"], s["end"]
         if not isinstance(lab, str) or not lab.strip():
             raise bad(f"spans[{i}].label must be a non-empty string")
-        if not (isinstance(start, int) and isinstance(end, int)) or not 0 <= start < end <= len(text):
+        for key, v in (("start", start), ("end", end)):
+            if not isinstance(v, int) or isinstance(v, bool):
+                raise bad(f"spans[{i}].{key} must be an integer character offset, not {json.dumps(v)}")
+        if not 0 <= start < end <= len(text):
             raise bad(f"spans[{i}] has offsets [{start}, {end}) outside the text of length {len(text)}")
         if "text" in s and s["text"] != text[start:end]:
             raise bad(f"spans[{i}].text {s['text']!r} differs from text[{start}:{end}] = {text[start:end]!r}")

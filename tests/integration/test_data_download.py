@@ -187,3 +187,34 @@ def test_cli_download_into_tmp(mirror, tmp_path):
                               mirror.url + "/absent", "--manifest", str(man), "-q"],
                        capture_output=True, text=True, env=env, timeout=60)
     assert r.returncode == 1 and "HTTP 404" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def escaping_manifest(mirror, name):
+    """A manifest whose dataset name tries to leave the data root; files come from the mirror's real URLs."""
+    man = manifest_for(FILES, name=name)
+    for f in man["datasets"][name]["files"]:
+        f["url"] = f"{mirror.url}/toy/{f['path']}"
+    return man
+
+
+@pytest.mark.parametrize("name", ["../../escaped", "../escaped", "{tmp}/abs-escaped", "a/b", ".", "..", ".hidden"])
+def test_dataset_name_cannot_leave_the_data_root(mirror, tmp_path, name):
+    name = name.format(tmp=tmp_path)
+    root = tmp_path / "deep" / "root"
+    served = tmp_path / "served"
+    with pytest.raises(DataFormatError, match="unsafe dataset name"):
+        download(name, root=root, progress=False, manifest=escaping_manifest(mirror, name))
+    written = [p for p in tmp_path.rglob("*") if p.is_file() and served not in p.parents]
+    assert written == []
+
+
+def test_cli_refuses_escaping_name_in_one_line(mirror, tmp_path):
+    import json
+    man = tmp_path / "manifest.json"
+    man.write_text(json.dumps(escaping_manifest(mirror, "../../escaped")))
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2] / "src"))
+    r = subprocess.run([sys.executable, "-m", "metaie", "data", "download", "../../escaped", "--data-root",
+                        str(tmp_path / "a" / "root"), "--manifest", str(man), "-q"],
+                       capture_output=True, text=True, env=env, timeout=60, check=False)
+    assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1 and "unsafe dataset name" in r.stderr
+    assert not (tmp_path / "escaped").exists()

@@ -12,7 +12,7 @@ from metaie.model.tagger import MetaIE
 def test_resolve_errors_are_one_line(tmp_path):
     f = tmp_path / "weights.bin"
     f.write_text("x")
-    with pytest.raises(ModelLoadError, match="is a file; give a model directory"):
+    with pytest.raises(ModelLoadError, match="is a file, not a model directory"):
         hub.resolve_model(f)
     with pytest.raises(ModelLoadError, match="does not exist"):
         hub.resolve_model(tmp_path / "missing")

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from ..errors import ConfigError
+from .options import THREADS
 
 
 def _labels(labels: str) -> list[str]:
@@ -35,7 +36,7 @@ def register(app: typer.Typer) -> None:
               match_queries: str = typer.Option(None, help="Sample to as many training queries as this saved "
                                                            "model was trained on (fair start-point comparisons)"),
               passages: bool = typer.Option(False, help="Keep bundled passages whole (default: sentences)"),
-              threads: int = typer.Option(None), checkpoint_every: int = typer.Option(200),
+              threads: int = THREADS, checkpoint_every: int = typer.Option(200),
               no_resume: bool = typer.Option(False, help="Ignore a previous interrupted run's state"),
               data_root: str = typer.Option(None, help="Data root (default: $METAIE_DATA or shared/data)"),
               device: str = typer.Option(None, help="cpu or cuda (default: cuda when present)")) -> None:
@@ -120,8 +121,10 @@ def register(app: typer.Typer) -> None:
                    records: int = typer.Option(1500, help="Bundled sentences to meta-train on"),
                    epochs: int = typer.Option(2), batch_size: int = typer.Option(32),
                    lr: float = typer.Option(3e-4), backbone: str = typer.Option(None),
-                   data_root: str = typer.Option(None)) -> None:
+                   data_root: str = typer.Option(None), threads: int = THREADS) -> None:
         """Meta-train the default backbone on bundled data, save it, and extract from a few sentences."""
         from ..quickstart import quickstart as run
+        from ..threads import set_threads
+        set_threads(threads)
         run(out, records=records, epochs=epochs, batch_size=batch_size, lr=lr, data_root=data_root,
             backbone=backbone)

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import typer
 
+from .options import THREADS
+
 
 def register(app: typer.Typer) -> None:
     @app.command()
@@ -42,9 +44,13 @@ def register(app: typer.Typer) -> None:
         cache: Path = typer.Option(None, help="SQLite cache file (default: OUT/cache.sqlite)"),
         device: str = typer.Option(None, help="Device for --teacher hf"),
         progress: bool = typer.Option(True, help="Show the progress bar"),
+        threads: int = THREADS,
     ) -> None:
         """Distil a corpus through an LLM teacher into a distillation set (OUT/distill.jsonl)."""
         from ..distill.builder import DistillConfig, run_distill
+        if threads is not None:  # the local teacher (--teacher hf) runs on torch; an API teacher needs none
+            from ..threads import set_threads
+            set_threads(threads)
 
         cfg = DistillConfig(
             corpus=[str(c) for c in corpus], out_dir=str(out), teacher=teacher, model=model, base_url=base_url,

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import typer
 
+from .options import THREADS
+
 
 def register(app: typer.Typer) -> None:
     @app.command()
@@ -35,9 +37,12 @@ def register(app: typer.Typer) -> None:
                                          help="Model directory (torch), built-in name or hub id"),
                onnx: str = typer.Option(..., "--onnx", help="Output directory for the ONNX model"),
                quantize: str = typer.Option(None, "--quantize", help="int8: also write a dynamically quantised graph"),
-               opset: int = typer.Option(17, help="ONNX opset")) -> None:
+               opset: int = typer.Option(17, help="ONNX opset"),
+               threads: int = THREADS) -> None:
         """Export a model to ONNX; load it with MetaIE.from_pretrained(DIR, backend="onnx")."""
         from ..model.onnx_export import export_onnx
         from ..model.tagger import MetaIE
+        from ..threads import set_threads
+        set_threads(threads)
         out = export_onnx(MetaIE.from_pretrained(model, device="cpu"), onnx, quantize=quantize, opset=opset)
         typer.echo(f"wrote {out} ({', '.join(sorted(p.name for p in out.glob('*.onnx')))})")

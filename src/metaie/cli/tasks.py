@@ -7,6 +7,7 @@ from typing import Optional
 import typer
 
 from ..errors import ConfigError
+from .options import THREADS
 
 _ROOT = typer.Option(None, "--data-root", help="Folder holding the datasets (default: $METAIE_DATA, ../shared/data)")
 _SCHEMA = typer.Option(None, "--schema", help="Task schema YAML (default: the shipped one for the dataset)")
@@ -44,13 +45,17 @@ def register(app: typer.Typer) -> None:
                                                          help="A budget in optimiser steps instead of --epochs"),
                  min_epochs: Optional[float] = typer.Option(None, "--min-epochs",
                                                             help="At least this many passes over the data"),
-                 schema: Optional[str] = _SCHEMA, data_root: Optional[str] = _ROOT) -> None:
+                 schema: Optional[str] = _SCHEMA, data_root: Optional[str] = _ROOT,
+                 threads: Optional[int] = THREADS) -> None:
         """Fine-tune on K shots per label of a task dataset."""
         from ..evaluation.adapt import StartPoint, finetune as run
+        from ..threads import set_threads
         from ..training import TrainArgs
+        set_threads(threads)
         start = StartPoint("model" if model else "backbone", model=model, backbone=backbone)
         _, res, info = run(start, data, shots, seed, out, TrainArgs(epochs=epochs, batch_size=batch_size, lr=lr,
-                                                                    max_steps=max_steps, min_epochs=min_epochs),
+                                                                    max_steps=max_steps, min_epochs=min_epochs,
+                                                                    threads=threads),
                            root=data_root, schema=schema, task=task)
         typer.echo(f"fine-tuned on {info['examples']} examples ({info['queries']} queries, {res.steps} steps) in {res.seconds:.1f}s -> {out}")
 
@@ -62,11 +67,14 @@ def register(app: typer.Typer) -> None:
                  limit: Optional[int] = typer.Option(None, "--limit", help="Seeded random sub-sample of the split"),
                  threshold: float = typer.Option(0.5, "--threshold"), schema: Optional[str] = _SCHEMA,
                  data_root: Optional[str] = _ROOT,
-                 json_out: Optional[str] = typer.Option(None, "--json", help="Also write all metrics to this file")) -> None:
+                 json_out: Optional[str] = typer.Option(None, "--json", help="Also write all metrics to this file"),
+                 threads: Optional[int] = THREADS) -> None:
         """Score a model on a task dataset split (strict micro F1, per label too)."""
         from ..evaluation.adapt import evaluate as run
         from ..jsonl import write_json
         from ..model.tagger import MetaIE
+        from ..threads import set_threads
+        set_threads(threads)
         res = run(MetaIE.from_pretrained(model), data, split, root=data_root, schema=schema, task=task,
                   threshold=threshold, limit=limit)
         sub = f" (sub-sample of {res['examples_in_split']})" if res["subsampled"] else ""
@@ -82,9 +90,12 @@ def register(app: typer.Typer) -> None:
     def benchmark(config: str = typer.Option(None, "--config", help="Benchmark YAML (see bench/paper.yaml)"),
                   out: str = typer.Option("results", "--out", help="Results folder (re-running resumes)"),
                   report: bool = typer.Option(False, "--report", help="Only write the reports from every finished "
-                                                                      "run in --out (runs nothing)")) -> None:
+                                                                      "run in --out (runs nothing)"),
+                  threads: Optional[int] = THREADS) -> None:
         """Run the few-shot / zero-shot benchmark; writes CSVs, results.md and PNG plots."""
         from ..evaluation.benchmark import report_only, run_benchmark
+        from ..threads import set_threads
+        set_threads(threads)  # a run's train.threads in the config still wins for its fine-tuning
         if report:
             rows = report_only(out, config)
         elif config is None:

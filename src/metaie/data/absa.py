@@ -14,11 +14,12 @@ from pathlib import Path
 
 from ..alignment import join_words
 from ..errors import DataFormatError
+from ..jsonl import open_text
 from ..tasks.structures import Entity, Example, Triplet
 
 
 def _lines(path: Path):
-    with open(path, encoding="utf-8") as f:
+    with open_text(path) as f:
         for n, line in enumerate(f, 1):
             line = line.rstrip("\n").rstrip("\r")
             if line.strip():

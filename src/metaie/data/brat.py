@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import DataFormatError
+from ..jsonl import open_text, read_text
 from ..tasks.structures import Entity, Example
 
 _SENT = re.compile(r"(?<=[.?!])\s+(?=[A-Z(\[])")
@@ -36,7 +37,7 @@ class AlignmentReport:
 def read_ann(path: Path) -> list[tuple[int, int, str, str]]:
     """Text-bound annotations ``T<id>\\t<type> <start> <end>\\t<text>`` (discontinuous ones use their hull)."""
     out = []
-    with open(path, encoding="utf-8") as f:
+    with open_text(path) as f:
         for line_no, line in enumerate(f, 1):
             if not line.startswith("T"):
                 continue
@@ -77,7 +78,7 @@ def read_standoff_dir(folder: str | Path, prefix: str = "") -> tuple[list[Exampl
         ann = txt.with_suffix(".ann")
         if not ann.exists():
             raise DataFormatError("standoff .txt without its .ann", path=txt)
-        doc = txt.read_text(encoding="utf-8")
+        doc = read_text(txt)
         ents = read_ann(ann)
         report.total += len(ents)
         for k, (ss, se) in enumerate(sentences(doc, ents)):

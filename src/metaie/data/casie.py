@@ -20,6 +20,7 @@ from pathlib import Path
 
 from ..alignment import find_all
 from ..errors import DataFormatError
+from ..jsonl import read_text
 from ..tasks.structures import Entity, Event, Example, merge_events
 from .brat import sentences
 
@@ -56,7 +57,7 @@ def document_split(folder: str | Path) -> dict[str, list[Path]]:
     keyed = []
     for p in files:
         try:
-            d = json.loads(p.read_text(encoding="utf-8"))
+            d = json.loads(read_text(p))
         except json.JSONDecodeError:
             continue
         if isinstance(d, dict) and d.get("content"):
@@ -83,7 +84,7 @@ def _fix(content: str, start: int, end: int, text: str, report: CasieReport) -> 
 def read_casie_doc(path: Path, report: CasieReport) -> list[Example]:
     """One CASIE article as sentence Examples carrying their events."""
     try:
-        d = json.loads(path.read_text(encoding="utf-8"))
+        d = json.loads(read_text(path))
         content = d["content"]
         raw_events = [ev for h in d.get("cyberevent", {}).get("hopper", []) for ev in h["events"]]
     except (json.JSONDecodeError, KeyError, TypeError) as e:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..alignment import bio_to_spans, join_words
 from ..errors import DataFormatError
+from ..jsonl import open_text
 from ..tasks.structures import Entity, Example
 
 _PREFIXES = ("B-", "I-", "E-", "S-", "U-")
@@ -41,7 +42,7 @@ def read_bio(path: str | Path, tag_first: bool = False, prefix: str = "") -> lis
             words.clear()
             tags.clear()
 
-    with open(path, encoding="utf-8") as f:
+    with open_text(path) as f:
         for line_no, raw in enumerate(f, 1):
             line = raw.rstrip("\n").rstrip("\r")
             if not line.strip():
@@ -67,7 +68,7 @@ def read_bio(path: str | Path, tag_first: bool = False, prefix: str = "") -> lis
 def sniff_tag_first(path: str | Path, lines: int = 50) -> bool:
     """True if the first column of a 2-column file looks like BIO tags and the last does not."""
     first = last = 0
-    with open(path, encoding="utf-8") as f:
+    with open_text(path) as f:
         for i, raw in enumerate(f):
             if i >= lines:
                 break

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..alignment import join_words
 from ..errors import DataFormatError
+from ..jsonl import open_text
 from ..tasks.structures import Entity, Event, Example
 
 PREDICATE = "V"
@@ -24,13 +25,13 @@ def read_qasrl(gold_csv: str | Path, sentences_csv: str | Path, prefix: str = ""
     """QA-SRL gold rows grouped per sentence and verb; each answer span is an argument whose role is the question."""
     gold_csv, sentences_csv = Path(gold_csv), Path(sentences_csv)
     tokens: dict[str, list[str]] = {}
-    with open(sentences_csv, encoding="utf-8", newline="") as f:
+    with open_text(sentences_csv) as f:
         for n, row in enumerate(csv.DictReader(f), 2):
             if "qasrl_id" not in row or "tokens" not in row:
                 raise DataFormatError("expected columns qasrl_id, tokens", path=sentences_csv, line=n)
             tokens[row["qasrl_id"]] = row["tokens"].split(" ")
     frames: dict[str, dict[int, set]] = defaultdict(lambda: defaultdict(set))
-    with open(gold_csv, encoding="utf-8", newline="") as f:
+    with open_text(gold_csv) as f:
         for n, row in enumerate(csv.DictReader(f), 2):
             try:
                 sid, v, q = row["qasrl_id"], int(row["verb_idx"]), row["question"]
@@ -102,7 +103,7 @@ def read_conll_srl(path: str | Path, layout: str = "conll2012", prefix: str = ""
         out.append(Example(f"{prefix}{len(out)}", text, events=events))
         block.clear()
 
-    with open(path, encoding="utf-8") as f:
+    with open_text(path) as f:
         for n, line in enumerate(f, 1):
             if line.startswith("#"):
                 continue

@@ -29,11 +29,11 @@ class StartPoint:
     model: str | None = None
     backbone: str | None = None
 
-    def load(self, max_length: int = 256, stride: int = 64, device: str | None = None):
+    def load(self, max_length: int = 256, stride: int = 64, device: str | None = None, seed: int = 0):
         from ..model.tagger import MetaIE
         if self.model:
             return MetaIE.from_pretrained(self.model, device=device)
-        return MetaIE.from_backbone(self.backbone, max_length=max_length, stride=stride, device=device)
+        return MetaIE.from_backbone(self.backbone, max_length=max_length, stride=stride, device=device, seed=seed)
 
 
 ENTITY_VIEW = {"re", "ee"}  # tasks whose datasets carry entity annotations: ``--task ner`` scores those
@@ -99,7 +99,7 @@ def finetune(start: StartPoint, data, shots: int, seed: int, out: str | os.PathL
     adapter = make_adapter(s)
     mentions = sum((adapter.label_counts(ex) for ex in shot), Counter())
     queries = [q for ex in shot for q in training_queries(adapter, ex)]
-    model = start.load(device=device)
+    model = start.load(device=device, seed=seed)
     model.config.task = s.task
     train_args.seed = seed
     info = {"data": str(data), "task": s.task, "schema": s.source, "shots": shots, "seed": seed,

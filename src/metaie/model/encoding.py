@@ -14,6 +14,7 @@ exactly; :func:`unreachable` counts those.
 """
 from __future__ import annotations
 
+import string
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -39,12 +40,32 @@ class Window:
         return len(self.input_ids)
 
 
+def check_template(template: str) -> str:
+    """A query template may hold only the plain field ``{label}`` (no attribute, index, conversion or format).
+
+    >>> check_template("Find the {label} in the text")
+    'Find the {label} in the text'
+    >>> check_template("{label.__class__}")
+    Traceback (most recent call last):
+    ...
+    metaie.errors.ConfigError: query_template '{label.__class__}' may use only the field {label} (found {label.__class__})
+    """
+    if not isinstance(template, str):
+        raise ConfigError(f"query_template must be a string, not {type(template).__name__}")
+    try:
+        fields = [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(template) if name is not None]
+    except ValueError as e:
+        raise ConfigError(f"query_template {template!r} is not a valid template ({e})") from None
+    for name, spec, conv in fields:
+        if name != "label" or spec or conv:
+            shown = "{" + name + (f"!{conv}" if conv else "") + (f":{spec}" if spec else "") + "}"
+            raise ConfigError(f"query_template {template!r} may use only the field {{label}} (found {shown})")
+    return template
+
+
 def render_label(template: str, label: str) -> str:
     """Fill the query template: ``render_label("{label}", "person") == "person"``."""
-    try:
-        return template.format(label=label)
-    except (KeyError, IndexError) as e:
-        raise ConfigError(f"query_template {template!r} must contain only the field {{label}}") from e
+    return check_template(template).format(label=label)
 
 
 def encode(tokenizer, labels: Sequence[str], texts: Sequence[str], max_length: int, stride: int,
@@ -54,7 +75,8 @@ def encode(tokenizer, labels: Sequence[str], texts: Sequence[str], max_length: i
         raise ValueError("labels and texts must have the same length")
     if not labels:
         return []
-    firsts = [render_label(template, lab) for lab in labels]
+    check_template(template)
+    firsts = [template.format(label=lab) for lab in labels]
     longest = max(len(tokenizer(f, add_special_tokens=False)["input_ids"]) for f in set(firsts))
     room = max_length - longest - tokenizer.num_special_tokens_to_add(pair=True)
     if room < 8:

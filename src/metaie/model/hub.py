@@ -37,7 +37,8 @@ def resolve_model(name_or_path: str | os.PathLike | None) -> Path:
                                  "(a model made with `metaie train`)")
         return d
     if p.exists():
-        raise ModelLoadError(f"--model {name!r} is a file; give a model directory (holding {CONFIG_NAME})")
+        raise ModelLoadError(f"{name!r} is a file, not a model directory: pass the folder that holds {CONFIG_NAME} "
+                             "(check --model)")
     if _HUB_ID.fullmatch(name) and not name.startswith((".", "/")):
         return _from_hub(name)
     raise ModelLoadError(f"model directory {name!r} does not exist (check --model; built-in: {', '.join(BUILTIN)})")

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..errors import ConfigError, ModelLoadError
-from ..jsonl import replace_dir
+from ..errors import ConfigError, DataFormatError, ModelLoadError
+from ..jsonl import read_text, replace_dir
 from ..schema import Query, Span
 from .backbone import (
     DEFAULT_BACKBONE,
@@ -23,7 +23,7 @@ from .backbone import (
     resolve_backbone,
 )
 from .decoding import decode_tokens, resolve_overlaps, snap_to_words
-from .encoding import Window, encode
+from .encoding import Window, check_template, encode
 
 CONFIG_NAME = "metaie.json"
 FORMAT_VERSION = 1
@@ -46,14 +46,34 @@ class MetaConfig:
     def load(cls, directory: Path) -> "MetaConfig":
         path = directory / CONFIG_NAME
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = json.loads(read_text(path))
         except json.JSONDecodeError as e:
             raise ModelLoadError(f"{path}: malformed JSON ({e.msg})") from None
+        except DataFormatError as e:
+            raise ModelLoadError(str(e)) from None
+        if not isinstance(data, dict):
+            raise ModelLoadError(f"{path}: expected a JSON object, found a JSON {type(data).__name__}")
         if data.get("format_version") != FORMAT_VERSION:
             raise ModelLoadError(f"{path}: format_version {data.get('format_version')!r} is not supported "
                                  f"(this metaie reads version {FORMAT_VERSION})")
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        return cls(**known)
+        cfg = cls(**known)
+        try:
+            cfg.check()
+        except ConfigError as e:
+            raise ModelLoadError(f"{path}: {e}") from None
+        return cfg
+
+    def check(self) -> "MetaConfig":
+        """Field types and the query template (only ``{label}``); ConfigError naming the field."""
+        ints = {"max_length": self.max_length, "stride": self.stride}
+        for name, v in ints.items():
+            if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+                raise ConfigError(f"{name} must be a non-negative integer, not {v!r}")
+        if not isinstance(self.labels, list) or not all(isinstance(x, str) for x in self.labels):
+            raise ConfigError("labels must be a list of strings")
+        check_template(self.query_template)
+        return self
 
 
 def pick_device(device: str | None = None) -> torch.device:
@@ -107,11 +127,18 @@ class MetaIE:
     # ----------------------------------------------------------------- construction
     @classmethod
     def from_backbone(cls, backbone: str | None = None, max_length: int = 256, stride: int = 64,
-                      query_template: str = "{label}", device: str | None = None) -> "MetaIE":
-        """A fresh tagger on a backbone (embedded MiniLM-L6 by default) with a new O/B/I head."""
+                      query_template: str = "{label}", device: str | None = None, seed: int = 0) -> "MetaIE":
+        """A fresh tagger on a backbone (embedded MiniLM-L6 by default) with a new O/B/I head.
+
+        The new head is initialised from ``seed`` (the global random state is left as it was): the same
+        seed gives the same starting weights.
+        """
+        check_template(query_template)
         path = resolve_backbone(backbone)
         tok = load_tokenizer(path)
-        model = load_token_classifier(path, new_head=True)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            model = load_token_classifier(path, new_head=True)
         cfg = MetaConfig(query_template=query_template, max_length=max_length, stride=stride,
                          backbone=backbone or DEFAULT_BACKBONE)
         return cls(model, tok, cfg, device=device)

@@ -41,7 +41,8 @@ class TrainArgs:
                   (self.grad_accum >= 1, "grad_accum must be >= 1"),
                   (self.max_steps is None or self.max_steps >= 1, "max_steps must be >= 1"),
                   (self.min_epochs is None or self.min_epochs > 0, "min_epochs must be > 0"),
-                  (0 <= self.threshold <= 1, "threshold must be in [0, 1]")]
+                  (0 <= self.threshold <= 1, "threshold must be in [0, 1]"),
+                  (self.threads is None or self.threads >= 1, "threads must be >= 1 (or None for every core)")]
         for ok, msg in checks:
             if not ok:
                 raise ConfigError(f"training setting: {msg}")

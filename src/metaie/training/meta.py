@@ -134,7 +134,7 @@ def meta_train(data: Sequence[str | SourceSpec], out: str | Path, args: TrainArg
     if init:
         model = MetaIE.from_pretrained(init, device=device)
     else:
-        model = MetaIE.from_backbone(backbone, max_length=max_length, stride=stride, device=device)
+        model = MetaIE.from_backbone(backbone, max_length=max_length, stride=stride, device=device, seed=args.seed)
     model.config.labels = [lab for lab, _ in freq.most_common(2000)]
     n_unreach = sum(unreachable(model.tokenizer, q.text, q.spans) for q in train_q[:2000])
     extra = {"data": info, "records": {"train": sum(s["train_records"] for s in info["sources"]),

@@ -9,6 +9,7 @@ import math
 import os
 import random
 import shutil
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,7 +20,9 @@ import torch
 
 from ..evaluation.metrics import PRF
 from ..schema import Query
+from ..threads import set_threads
 from .args import TrainArgs
+from .resume import load_state, run_identity, save_state
 
 
 @dataclass
@@ -36,6 +39,7 @@ class FitResult:
 
 
 def seed_everything(seed: int) -> None:
+    """Seed Python, numpy and torch (every device)."""
     random.seed(seed)
     np.random.seed(seed % (2**32))
     torch.manual_seed(seed)
@@ -70,10 +74,14 @@ def epoch_batches(lengths: Sequence[int], batch_size: int, seed: int, epoch: int
     return batches
 
 
-def _save_state(path: Path, state: dict) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(state, tmp)
-    os.replace(tmp, path)
+def step_seed(seed: int, step: int) -> int:
+    """The seed of optimiser step ``step``'s randomness (dropout): a resumed run draws what an uninterrupted
+    one draws, wherever it was interrupted.
+
+    >>> step_seed(42, 0) != step_seed(42, 1) != step_seed(43, 0)
+    True
+    """
+    return (seed * 1_000_003 + step) % (2**63)
 
 
 def fit(model, train: Sequence[Query], dev: Sequence[Query] | None, args: TrainArgs,
@@ -88,7 +96,7 @@ def fit(model, train: Sequence[Query], dev: Sequence[Query] | None, args: TrainA
     from ..model.tagger import collate
 
     args.validate()
-    torch.set_num_threads(args.threads or os.cpu_count() or 1)
+    set_threads(args.threads)  # None: the process's setting (a command's --threads, else every core)
     seed_everything(args.seed)
     t0 = time.time()
     net, device = model.model, model.device
@@ -115,43 +123,42 @@ def fit(model, train: Sequence[Query], dev: Sequence[Query] | None, args: TrainA
                           num_training_steps=total_steps)
 
     work = Path(str(out_dir) + ".work") if out_dir is not None else None
-    state = {"epoch": 0, "batch": 0, "step": 0, "history": [], "best_f1": None, "best_epoch": None}
+    state = {"epoch": 0, "batch": 0, "step": 0, "history": [], "best_f1": None, "best_epoch": None,
+             "loss_ema": None}
+    identity = run_identity(args, model, train, dev) if work is not None else {}
     resumed_from = 0
-    if work is not None and args.resume and (work / "last.pt").exists():
-        ck = torch.load(work / "last.pt", map_location="cpu", weights_only=False)
-        if ck.get("n_windows") == len(windows) and ck.get("total_steps") == total_steps:
-            net.load_state_dict(ck["model"])
-            optim.load_state_dict(ck["optim"])
-            sched.load_state_dict(ck["sched"])
-            state = ck["state"]
-            random.setstate(ck["rng_py"])
-            torch.set_rng_state(ck["rng_torch"])
-            resumed_from = state["step"]
-        else:
-            shutil.rmtree(work, ignore_errors=True)  # another run's state: start afresh
+    if work is not None and not args.resume:
+        shutil.rmtree(work, ignore_errors=True)  # --no-resume: another run's state is dropped
+    if work is not None and (work / "last.pt").exists():
+        ck = load_state(work, identity)  # refuses a run with other settings, naming them
+        net.load_state_dict(ck["model"])
+        optim.load_state_dict(ck["optim"])
+        sched.load_state_dict(ck["sched"])
+        state = ck["state"]
+        resumed_from = state["step"]
+        print(f"resuming from step {resumed_from} of {total_steps} ({work / 'last.pt'}); "
+              "--no-resume starts afresh", file=sys.stderr, flush=True)
     if work is not None:
         work.mkdir(parents=True, exist_ok=True)
 
     def checkpoint() -> None:
         if work is None:
             return
-        _save_state(work / "last.pt", {"model": net.state_dict(), "optim": optim.state_dict(),
-                                       "sched": sched.state_dict(), "state": state, "n_windows": len(windows),
-                                       "total_steps": total_steps, "rng_py": random.getstate(),
-                                       "rng_torch": torch.get_rng_state()})
+        save_state(work / "last.pt", {"model": net.state_dict(), "optim": optim.state_dict(),
+                                      "sched": sched.state_dict(), "state": state, "identity": identity})
 
     best_in_memory: dict | None = None  # best weights when there is no work folder to keep them in
 
     def keep_best() -> None:
         nonlocal best_in_memory
         if work is not None:
-            _save_state(work / "best.pt", {k: v.detach().cpu() for k, v in net.state_dict().items()})
+            save_state(work / "best.pt", {k: v.detach().cpu() for k, v in net.state_dict().items()})
         else:
             best_in_memory = {k: v.detach().clone() for k, v in net.state_dict().items()}
 
     progress = _Progress(total_steps, enabled=args.progress)
     progress.advance_to(state["step"])
-    seen_since, loss_ema = 0, None
+    seen_since = 0
     t_train = time.time()
     try:
         while state["epoch"] < epochs and state["step"] < total_steps:
@@ -160,6 +167,8 @@ def fit(model, train: Sequence[Query], dev: Sequence[Query] | None, args: TrainA
             while state["batch"] < len(batches) and state["step"] < total_steps:
                 group = batches[state["batch"]:state["batch"] + args.grad_accum]
                 n_in_group = sum(len(b) for b in group)
+                torch.manual_seed(step_seed(args.seed, state["step"]))
+                ema = state["loss_ema"]
                 for b in group:
                     batch = {k: v.to(device) for k, v in collate([windows[i] for i in b], model.pad_id, True).items()}
                     with torch.autocast("cuda", dtype=torch.bfloat16, enabled=use_bf16):
@@ -167,19 +176,20 @@ def fit(model, train: Sequence[Query], dev: Sequence[Query] | None, args: TrainA
                     loss = out.loss * (len(b) / n_in_group)
                     loss.backward()
                     lv = float(out.loss.detach())
-                    loss_ema = lv if loss_ema is None else 0.9 * loss_ema + 0.1 * lv
+                    ema = lv if ema is None else 0.9 * ema + 0.1 * lv
                 torch.nn.utils.clip_grad_norm_(net.parameters(), args.max_grad_norm)
                 optim.step()
                 sched.step()
                 optim.zero_grad(set_to_none=True)
                 state["batch"] += len(group)
                 state["step"] += 1
+                state["loss_ema"] = ema
                 seen_since += n_in_group
-                progress.update(state["step"], loss_ema, state["epoch"] + 1, epochs)
+                progress.update(state["step"], state["loss_ema"], state["epoch"] + 1, epochs)
                 if args.checkpoint_every and state["step"] % args.checkpoint_every == 0:
                     checkpoint()
             # end of epoch (or of max_steps)
-            entry = {"epoch": state["epoch"] + 1, "step": state["step"], "loss": loss_ema}
+            entry = {"epoch": state["epoch"] + 1, "step": state["step"], "loss": state["loss_ema"]}
             if dev and args.eval_each_epoch:
                 model.model.eval()
                 entry["dev"] = span_f1(model, dev, args.threshold, args.eval_batch_size)
@@ -201,7 +211,7 @@ def fit(model, train: Sequence[Query], dev: Sequence[Query] | None, args: TrainA
 
     if dev and state["best_f1"] is not None:  # end at the best epoch
         if work is not None and (work / "best.pt").exists():
-            net.load_state_dict(torch.load(work / "best.pt", map_location="cpu"))
+            net.load_state_dict(torch.load(work / "best.pt", map_location="cpu", weights_only=True))
         elif best_in_memory is not None:
             net.load_state_dict(best_in_memory)
     net.eval()
