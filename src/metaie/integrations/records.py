@@ -60,3 +60,15 @@ def example_parts(example) -> tuple[list[Span], list[Relation]]:
         spans += [asp, op]
         rels.append((asp, op, tr.polarity))
     return list(dict.fromkeys(spans)), list(dict.fromkeys(rels))
+
+
+def records_for_tool(path) -> tuple[list[tuple[str, str]], list[tuple[list[Span], list[Relation]]]]:
+    """(id, text) items and (spans, relations) of a records JSONL file, validated like a distillation set."""
+    from ..dataset import record_from_dict
+    from ..jsonl import read_jsonl
+    items, parts = [], []
+    for n, obj in read_jsonl(path):
+        rec = record_from_dict(obj, path, n)
+        items.append((rec.id or str(n), rec.text))
+        parts.append((list(rec.spans), relations_of(obj)))
+    return items, parts
