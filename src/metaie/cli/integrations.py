@@ -15,7 +15,10 @@ _OFFSETS = typer.Option("utf16", "--offsets", help="doccano offset unit: utf16 (
 def import_annotations(fmt: str, path: str, out: str, annotators: str = "latest", offsets: str = "utf16",
                        text_field: str = "text") -> None:
     """Convert a Label Studio or doccano export into records and print the counts (also used by `import`)."""
+    from ..errors import ConfigError
     from ..integrations.annotate import import_export
+    if not path:
+        raise ConfigError(f"give the export file: metaie import {fmt} EXPORT --out records.jsonl")
     typer.echo(json.dumps(import_export(fmt, path, out, rule=annotators, offsets=offsets, text_field=text_field),
                           ensure_ascii=False))
 

@@ -91,6 +91,8 @@ def write_for_tool(fmt: str, out: str | Path, items: Sequence[tuple[str, str]], 
 def import_export(fmt: str, path: str | Path, out: str | Path, rule: str = "latest", offsets: str = "utf16",
                   text_field: str = "text") -> dict[str, Any]:
     """Read a tool's export and write the records (JSONL that ``metaie train`` reads); returns counts."""
+    if not Path(path).is_file():
+        raise DataFormatError("file not found (the tool's export)", path=path)
     if fmt == "label-studio":
         recs, rep = label_studio.read_export(path, rule=rule, text_field=text_field)
     elif fmt == "doccano":
