@@ -6,8 +6,7 @@ import pytest
 
 spacy = pytest.importorskip("spacy")
 
-from metaie.integrations import spacy_component  # noqa: E402  (registers the "metaie" factory)
-from metaie.schema import Span  # noqa: E402
+from metaie.schema import Span
 
 TEXTS = ["Tom was born in Paris in 1990 .", "Anna lives in London and works at Acme Corp .",
          "Mary went to Madrid with her friend Peter last friday .", "John is a doctor from Rome ."]

@@ -3,7 +3,6 @@ export-annotations. They parse options and delegate to metaie.integrations."""
 from __future__ import annotations
 
 import json
-from typing import Optional
 
 import typer
 
@@ -29,13 +28,13 @@ def register(app: typer.Typer) -> None:
                  output: str = typer.Option(..., "--output", "-o", help="Tasks file (Label Studio JSON or doccano "
                                                                         "JSONL)"),
                  model: str = typer.Option(..., "--model", "-m", help="metaie model directory"),
-                 labels: Optional[str] = typer.Option(None, "--labels", "-l", help="Comma-separated labels"),
-                 schema: Optional[str] = typer.Option(None, "--schema", help="Task schema (name or YAML) for "
+                 labels: str | None = typer.Option(None, "--labels", "-l", help="Comma-separated labels"),
+                 schema: str | None = typer.Option(None, "--schema", help="Task schema (name or YAML) for "
                                                                              "relations / events / triplets"),
                  fmt: str = _FMT, threshold: float = typer.Option(0.5, "--threshold"),
                  overlap: bool = typer.Option(False, help="Keep overlapping spans of different labels"),
                  batch_size: int = typer.Option(64), text_field: str = typer.Option("text", "--text-field"),
-                 offsets: str = _OFFSETS, threads: Optional[int] = typer.Option(None, "--threads")) -> None:
+                 offsets: str = _OFFSETS, threads: int | None = typer.Option(None, "--threads")) -> None:
         """Pre-annotate texts with a model for correction in Label Studio (tasks + config XML) or doccano."""
         from ..integrations import annotate as ann
         from ..model.tagger import MetaIE

@@ -6,8 +6,9 @@ labelling config beside them, or doccano JSONL), and convert a tool's export bac
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from ..errors import ConfigError, DataFormatError
 from ..jsonl import atomic_open, read_jsonl, write_jsonl

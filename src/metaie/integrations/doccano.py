@@ -14,8 +14,9 @@ counts grapheme clusters; ``offsets="utf16"`` (the default) converts to and from
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from ..errors import ConfigError, DataFormatError
 from ..jsonl import read_jsonl

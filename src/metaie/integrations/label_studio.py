@@ -11,8 +11,9 @@ True
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from ..errors import ConfigError, DataFormatError

@@ -13,8 +13,9 @@ Rounds are saved in ``workdir`` and a re-run resumes; other settings in the same
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from ..errors import ConfigError
 from ..jsonl import write_json

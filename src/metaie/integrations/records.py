@@ -8,7 +8,8 @@ an optional ``relations`` list between its spans, which readers of plain records
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from ..schema import Record, Span
 

@@ -14,11 +14,13 @@
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from spacy.language import Language
-from spacy.tokens import Doc, Span as SpacySpan
+from spacy.tokens import Doc
+from spacy.tokens import Span as SpacySpan
 from spacy.util import filter_spans, minibatch
 
 from ..errors import ConfigError
@@ -108,7 +110,7 @@ class MetaIEComponent:
         Path(path).mkdir(parents=True, exist_ok=True)
         self.model.save_pretrained(Path(path) / "model")
 
-    def from_disk(self, path: str | Path, exclude: Iterable[str] = ()) -> "MetaIEComponent":
+    def from_disk(self, path: str | Path, exclude: Iterable[str] = ()) -> MetaIEComponent:
         """Use the model copied by :meth:`to_disk`."""
         self.model_path, self._model, self._extractor = str(Path(path) / "model"), None, None
         return self
