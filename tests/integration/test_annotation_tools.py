@@ -85,7 +85,7 @@ def ls_export(tasks, annotations_per_task):
     return out
 
 
-def ann(result, aid=1, updated="2026-01-01T00:00:00Z", **kw):
+def ann_(result, aid=1, updated="2026-01-01T00:00:00Z", **kw):
     return {"id": aid, "completed_by": aid, "result": result, "was_cancelled": False, "ground_truth": False,
             "created_at": updated, "updated_at": updated, **kw}
 
@@ -104,7 +104,7 @@ def test_label_studio_tasks_validate_against_config_and_round_trip(tmp_path):
     assert li.validate_prediction(broken["predictions"][0]) is False
 
     # the annotator accepts the predictions as they are: the export gives back the same code-point offsets
-    export = ls_export(tasks, [[ann(t["predictions"][0]["result"])] for t in tasks])
+    export = ls_export(tasks, [[ann_(t["predictions"][0]["result"])] for t in tasks])
     p = tmp_path / "export.json"
     p.write_text(json.dumps(export, ensure_ascii=False), encoding="utf-8")
     recs, rep = label_studio.read_export(p)
@@ -118,7 +118,7 @@ def test_label_studio_reads_utf16_offsets_of_old_versions(tmp_path):
     region = {"id": "x", "from_name": "label", "to_name": "text", "type": "labels",
               "value": {"start": 16, "end": 18, "text": "東京", "labels": ["city"]}}  # UTF-16: 😀 counts 2
     p = tmp_path / "e.json"
-    p.write_text(json.dumps(ls_export([{"data": {"text": t}}], [[ann([region])]])), encoding="utf-8")
+    p.write_text(json.dumps(ls_export([{"data": {"text": t}}], [[ann_([region])]])), encoding="utf-8")
     (r,), _ = label_studio.read_export(p)
     assert r["spans"] == [{"label": "city", "start": 15, "end": 17, "text": "東京"}]
 
@@ -131,8 +131,8 @@ def test_label_studio_several_annotators_and_relations(tmp_path):
                 "value": {"start": s, "end": e, "text": t[s:e], "labels": [lab]}}
     tom, acme, works = reg("a", 0, 3, "person"), reg("b", 14, 18, "org"), reg("c", 4, 9, "org")
     rel = {"from_id": "b", "to_id": "a", "type": "relation", "direction": "left", "labels": ["works_for"]}
-    anns = [ann([tom, acme, rel], 1, "2026-01-02"), ann([tom, works], 2, "2026-01-03"),
-            ann([tom, acme], 3, "2026-01-01"), ann([], 4, "2026-02-01", was_cancelled=True)]
+    anns = [ann_([tom, acme, rel], 1, "2026-01-02"), ann_([tom, works], 2, "2026-01-03"),
+            ann_([tom, acme], 3, "2026-01-01"), ann_([], 4, "2026-02-01", was_cancelled=True)]
     p = tmp_path / "e.json"
     p.write_text(json.dumps(ls_export([{"data": {"text": t}}] * 2, [anns, []])))
     (latest,), rep = label_studio.read_export(p)
@@ -151,7 +151,7 @@ def test_label_studio_several_annotators_and_relations(tmp_path):
 def test_label_studio_bad_region_names_task(tmp_path):
     region = {"id": "r0", "type": "labels", "value": {"start": 0, "end": 4, "text": "Anna", "labels": ["person"]}}
     p = tmp_path / "e.json"
-    p.write_text(json.dumps([{"id": 77, "data": {"text": "Tom was here"}, "annotations": [ann([region])]}]))
+    p.write_text(json.dumps([{"id": 77, "data": {"text": "Tom was here"}, "annotations": [ann_([region])]}]))
     with pytest.raises(DataFormatError, match=r"e.json: task 77: region 'r0' \[0, 4\) does not match") as e:
         label_studio.read_export(p)
     assert "\n" not in str(e.value)
@@ -183,7 +183,7 @@ def test_cli_annotate_correct_import_for_training(tmp_path, tiny_tagger):
     assert sum(len(t["predictions"][0]["result"]) for t in tasks) > 0   # threshold 0: the random model marks text
 
     # the person corrects: the gold replaces the predictions; the export goes back through `metaie import`
-    gold = [ann([label_studio._region(i, s) for i, s in enumerate(spans_of(t, tr))]) for _, t, tr in TEXTS]
+    gold = [ann_([label_studio._region(i, s) for i, s in enumerate(spans_of(t, tr))]) for _, t, tr in TEXTS]
     export = tmp_path / "export.json"
     export.write_text(json.dumps(ls_export(tasks, [[a] for a in gold]), ensure_ascii=False), encoding="utf-8")
     out = tmp_path / "corrected.jsonl"
@@ -205,3 +205,46 @@ def test_cli_annotate_correct_import_for_training(tmp_path, tiny_tagger):
     p = run("import", "label-studio", bad, "--out", tmp_path / "x.jsonl", check=False)
     assert p.returncode == 1 and p.stderr.strip().count("\n") == 0 and "task 9" in p.stderr
     assert not (tmp_path / "x.jsonl").exists()
+
+
+class StubRE:
+    """Answers CoNLL04 queries for one text: two entities and the 'works for' relation."""
+
+    def predict_queries(self, queries, threshold=0.5, batch_size=64):
+        ans = {"person": (0, 3), "organization": (14, 18), "Tom works for": (14, 18)}
+        return [[Span(*ans[q.label], q.label, q.text[slice(*ans[q.label])], 0.8)] if q.label in ans else []
+                for q in queries]
+
+
+def test_task_shaped_pre_annotation_round_trips_relations(tmp_path):
+    from label_studio_sdk.label_interface import LabelInterface
+
+    from metaie.integrations import annotate as ann
+    items = [("t1", "Tom works for Acme .")]
+    preds = ann.predict(StubRE(), [t for _, t in items], schema="conll04", task="re")
+    span_labels, rel_labels = ann.tool_labels(preds, None, "conll04")
+    assert span_labels == ["Loc", "Org", "Other", "Peop"] and "Work_For" in rel_labels
+    out = tmp_path / "tasks.json"
+    ann.write_for_tool("label-studio", out, items, preds, span_labels, rel_labels)
+    config = out.with_suffix(".config.xml").read_text()
+    assert '<Relation value="Work_For"/>' in config
+    (task,) = json.loads(out.read_text())
+    assert ls_valid(LabelInterface(config), task)
+    rel = [r for r in task["predictions"][0]["result"] if r["type"] == "relation"]
+    assert len(rel) == 1 and rel[0]["labels"] == ["Work_For"]
+    p = tmp_path / "export.json"
+    p.write_text(json.dumps(ls_export([task], [[ann_(task["predictions"][0]["result"])]])))
+    (r,), rep = label_studio.read_export(p)
+    assert rep["relations"] == 1 and r["relations"][0]["head"]["label"] == "Peop" and \
+        r["relations"][0]["tail"] == {"start": 14, "end": 18, "label": "Org"}
+    d = doccano.to_line("t1", items[0][1], *preds[0])
+    assert doccano.from_line(d, "x", 1)["relations"] == r["relations"]
+
+
+def test_spacy_factory_entry_point_names_the_factory():
+    import importlib
+    import tomllib
+    spec = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["entry-points"]["spacy_factories"]["metaie"]
+    mod, _, attr = spec.partition(":")
+    from metaie.integrations.spacy_component import make_metaie
+    assert getattr(importlib.import_module(mod), attr) is make_metaie
