@@ -243,6 +243,7 @@ def test_task_shaped_pre_annotation_round_trips_relations(tmp_path):
 
 def test_spacy_factory_entry_point_names_the_factory():
     import importlib
+
     import tomllib
     spec = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["entry-points"]["spacy_factories"]["metaie"]
     mod, _, attr = spec.partition(":")
