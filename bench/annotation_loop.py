@@ -44,7 +44,7 @@ def plot(rows, path: str, title: str) -> None:
     pre = [(r["k"], 100 * r["pre_annotation_f1"]) for r in rows if "pre_annotation_f1" in r]
     ax.plot([k for k, _ in pre], [f for _, f in pre], marker="s", ls="--",
             label="pre-annotation F1 of the texts corrected in that round")
-    ax.set_xticks(ks), ax.set_ylim(0, max(5, max(100 * r["f1"] for r in rows) * 1.2))
+    ax.set_xticks(ks), ax.set_ylim(0, max(5, *(100 * r["f1"] for r in rows), *(f for _, f in pre)) * 1.2)
     ax.set_xlabel("corrected texts K"), ax.set_ylabel("span F1 (%)"), ax.set_title(title, fontsize=9)
     ax.grid(alpha=0.3), ax.legend(fontsize=7)
     fig.tight_layout()
