@@ -106,12 +106,15 @@ def register(app: typer.Typer) -> None:
 
     @app.command("import")
     def import_(fmt: str = typer.Argument(..., help="metaie | pilener | gliner | pilener-instruction | bio | "
-                                                    "sentences-per-type | bundled"),
+                                                    "sentences-per-type | bundled | label-studio | doccano"),
                 paths: list[Path] = typer.Argument(None, help="Input file(s) (none for 'bundled')"),
                 out: Path = typer.Option(..., "--out", "-o", help="Output distillation JSONL"),
                 sentences: bool = typer.Option(False, help="Split texts into sentences"),
                 data_root: str = typer.Option(None)) -> None:
         """Convert published label-to-span data into the distillation JSONL format."""
+        if fmt in ("label-studio", "doccano"):  # annotation-tool exports: see `metaie import-annotations`
+            from .integrations import import_annotations
+            return import_annotations(fmt, str((paths or [""])[0]), str(out))
         from ..distill.convert import convert
         report = convert(fmt, [str(p) for p in paths or []], out, sentences=sentences, data_root=data_root)
         typer.echo(json.dumps(report, ensure_ascii=False))

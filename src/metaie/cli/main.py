@@ -18,6 +18,7 @@ def _register_all() -> None:
     from . import distill; distill.register(app)
     from . import tasks; tasks.register(app)
     from . import serve; serve.register(app)
+    from . import integrations; integrations.register(app)
     # Each area adds one line here.
 
 
