@@ -124,10 +124,11 @@ def register(app: typer.Typer) -> None:
                    records: int = typer.Option(1500, help="Bundled sentences to meta-train on"),
                    epochs: int = typer.Option(2), batch_size: int = typer.Option(32),
                    lr: float = typer.Option(3e-4), backbone: str = typer.Option(None),
-                   data_root: str = typer.Option(None), threads: int = THREADS) -> None:
-        """Meta-train the default backbone on bundled data, save it, and extract from a few sentences."""
+                   data_root: str = typer.Option(None), threads: int = THREADS,
+                   train: bool = typer.Option(True, help="--no-train: only extract with the shipped model")) -> None:
+        """Extract with the shipped meta-model, then meta-train a small one on bundled data and extract again."""
         from ..quickstart import quickstart as run
         from ..threads import set_threads
         set_threads(threads)
         run(out, records=records, epochs=epochs, batch_size=batch_size, lr=lr, data_root=data_root,
-            backbone=backbone)
+            backbone=backbone, train=train)
