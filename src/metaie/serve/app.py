@@ -14,6 +14,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
@@ -107,7 +108,7 @@ def create_app(model, model_name: str = "", limits: Limits | None = None, max_ba
     @app.post("/extract", response_model=ExtractResponse, summary="Extract spans for labels from one or more texts",
               responses={413: {"description": "Text or body too large"},
                          422: {"description": "Malformed request or a count limit exceeded"}})
-    async def extract(req: ExtractRequest) -> ExtractResponse:
+    async def extract(req: ExtractRequest) -> JSONResponse:
         texts = [req.text] if isinstance(req.text, str) else req.text
         labels = req.labels.split(",") if isinstance(req.labels, str) else req.labels
         labels = list(dict.fromkeys(x.strip() for x in labels if x.strip()))
@@ -133,9 +134,10 @@ def create_app(model, model_name: str = "", limits: Limits | None = None, max_ba
         except Exception as e:  # answered as JSON and the connection kept, never a bare 500 and a dropped socket
             first = str(e).splitlines()[0] if str(e) else ""
             raise HTTPException(500, f"extraction failed: {type(e).__name__}: {first}") from None
-        return ExtractResponse(results=[ResultOut(spans=[SpanOut(**s.to_dict()) for s in found]) for found in spans],
-                               labels=labels, threshold=req.threshold, task=req.task,
-                               elapsed_ms=round((time.perf_counter() - started) * 1000, 2))
+        # Plain dicts built off the event loop: a long text's thousands of spans do not stall other requests.
+        results = await run_in_threadpool(lambda: [{"spans": [s.to_dict() for s in found]} for found in spans])
+        return JSONResponse({"results": results, "labels": labels, "threshold": req.threshold, "task": req.task,
+                             "elapsed_ms": round((time.perf_counter() - started) * 1000, 2)})
 
     @app.get("/health", summary="Liveness, queue length and batching counters")
     async def health() -> dict:

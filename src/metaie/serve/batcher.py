@@ -5,7 +5,7 @@ off the model thread, so a request that cannot be encoded fails alone before it 
 worker waits ``max_wait_ms`` for company, then fills one model call round-robin, one window per waiting
 request per round, up to ``max_windows`` windows and ``max_tokens`` tokens: a one-word request waits for
 at most one such call, however long the texts of the others are. A request whose windows are all done is
-decoded and answered. If a model call fails, its windows are split in halves and retried, so only the
+decoded and answered on another thread, while the model goes on with the next call. If a model call fails, its windows are split in halves and retried, so only the
 request owning a failing window gets the error; its batch-mates are answered as if it had not been there.
 
 >>> batcher = MicroBatcher(model, max_windows=256, max_wait_ms=5)             # doctest: +SKIP
@@ -91,7 +91,7 @@ class MicroBatcher:
             self._task = loop.create_task(self._loop())
         if self._executor is None:
             self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="metaie-model")
-            self._planner = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="metaie-plan")
+            self._planner = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="metaie-plan")
         self.stats.jobs += 1
         plan = await loop.run_in_executor(self._planner, self.model.plan, list(texts), list(labels))
         self.stats.queries += len(plan.queries)
@@ -134,34 +134,42 @@ class MicroBatcher:
             picked = self._pick()
             if not picked:
                 continue
-            outcome = await loop.run_in_executor(self._executor, self._run, picked)
-            for job, result in outcome:
-                if job.future.done():
-                    continue
-                if isinstance(result, BaseException):
-                    self.stats.errors += 1
-                    job.future.set_exception(result)
+            ready = await loop.run_in_executor(self._executor, self._run, picked)
+            for job in ready:
+                if job.error is not None:
+                    self._answer(job, job.error)
                 else:
-                    job.future.set_result(result)
+                    loop.create_task(self._finish(job))
             jobs = len({id(j) for j, _ in picked})
             self.stats.batches += 1
             self.stats.windows += len(picked)
             self.stats.job_slots += jobs
             self.stats.max_jobs_in_batch = max(self.stats.max_jobs_in_batch, jobs)
 
-    def _run(self, picked: list[tuple[_Job, int]]) -> list[tuple[_Job, object]]:
-        """Compute the picked windows (isolating failures), then decode each request whose windows are all done."""
+    def _run(self, picked: list[tuple[_Job, int]]) -> list[_Job]:
+        """Compute the picked windows (isolating failures); the requests now failed or with every window done."""
         self._compute(picked)
-        out = []
-        for job in {id(j): j for j, _ in picked}.values():
-            if job.error is not None:
-                out.append((job, job.error))
-            elif job.left == 0:
-                try:
-                    out.append((job, self.model.finish(job.plan, job.probs, job.threshold, job.allow_overlap)))
-                except Exception as e:  # a decoding failure fails this request only
-                    out.append((job, e))
-        return out
+        jobs = {id(j): j for j, _ in picked}.values()
+        return [j for j in jobs if j.error is not None or j.left == 0]
+
+    async def _finish(self, job: _Job) -> None:
+        """Decode a request whose windows are all done (off the model thread) and answer it."""
+        loop = asyncio.get_running_loop()
+        try:
+            result = await loop.run_in_executor(self._planner, self.model.finish, job.plan, job.probs,
+                                                job.threshold, job.allow_overlap)
+        except Exception as e:  # a decoding failure fails this request only
+            result = e
+        self._answer(job, result)
+
+    def _answer(self, job: _Job, result) -> None:
+        if job.future.done():
+            return
+        if isinstance(result, BaseException):
+            self.stats.errors += 1
+            job.future.set_exception(result)
+        else:
+            job.future.set_result(result)
 
     def _compute(self, picked: list[tuple[_Job, int]]) -> None:
         """One model call for ``picked``; on failure, halves are retried until the failing windows are found."""
