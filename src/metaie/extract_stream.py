@@ -77,18 +77,23 @@ def model_identity(model, model_dir: str | os.PathLike | None = None) -> dict:
     if model_dir is not None and Path(model_dir).is_dir():
         root = Path(model_dir)
         for p in sorted(x for x in root.rglob("*") if x.is_file() and x.name != "manifest.json"):
-            h.update(str(p.relative_to(root)).encode() + b"\0")
-            with open(p, "rb") as f:
-                h.update(hashlib.file_digest(f, "sha256").digest())
+            h.update(str(p.relative_to(root)).encode() + b"\0" + _file_sha256(p))
     elif backend == "onnx":
-        with open(model.onnx_path, "rb") as f:
-            h.update(hashlib.file_digest(f, "sha256").digest())
+        h.update(_file_sha256(model.onnx_path))
     else:
         for name, t in model.model.state_dict().items():
             h.update(name.encode() + b"\0" + t.detach().cpu().contiguous().numpy().tobytes())
     path = Path(model_dir).resolve() if model_dir is not None and Path(model_dir).is_dir() else model_dir
     return {"path": str(path) if path is not None else None, "sha256": h.hexdigest(),
             "backend": backend, "variant": getattr(model, "variant", None)}
+
+
+def _file_sha256(path: str | os.PathLike) -> bytes:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.digest()
 
 
 def _describe(identity: dict | None) -> str:

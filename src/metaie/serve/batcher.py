@@ -14,7 +14,6 @@ request owning a failing window gets the error; its batch-mates are answered as 
 from __future__ import annotations
 
 import asyncio
-import collections
 import concurrent.futures
 from collections.abc import Sequence
 from dataclasses import dataclass, field
