@@ -210,3 +210,24 @@ def test_a_long_text_does_not_hold_up_a_short_request(model):
     assert stats.windows > 1500  # the long document really is long
     assert short == model.extract_batch(["tom ."], ["person"], threshold=0.3)
     assert long_spans == model.extract_batch([long_text], labels, threshold=0.3)
+
+
+def test_model_calls_are_sized_to_the_measured_speed(model):
+    """The token budget of a call follows the measured tokens/s (about max_call_ms of work), capped by max_tokens."""
+    from metaie.serve.batcher import MicroBatcher, _Job
+
+    async def main():
+        b = MicroBatcher(model, max_call_ms=100, max_tokens=5000, first_call_tokens=300)
+        loop = asyncio.get_running_loop()
+        job = _Job(model.plan([" ".join(GOOD * 100)], ["person"]), 0.5, False, loop.create_future())
+        b._active.append(job)
+        sizes = []
+        for rate in (None, 2000.0, 20000.0, 1e9):
+            b.tokens_per_s, job.next = rate, 0
+            sizes.append((b.token_budget(), sum(len(job.plan.windows[i]) for _, i in b._pick())))
+        job.future.cancel()
+        return sizes
+
+    sizes = asyncio.run(main())
+    assert [budget for budget, _ in sizes] == [300, 200, 2000, 5000]
+    assert all(budget - 32 < used <= budget for budget, used in sizes), sizes  # windows of at most 32 tokens

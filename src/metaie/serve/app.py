@@ -78,11 +78,12 @@ class ExtractResponse(BaseModel):
 
 
 def create_app(model, model_name: str = "", limits: Limits | None = None, max_batch_windows: int = 256,
-               max_wait_ms: float = 5.0, batch_size: int = 64, max_batch_tokens: int = 8192) -> FastAPI:
+               max_wait_ms: float = 5.0, batch_size: int = 64, max_batch_tokens: int = 8192,
+               max_call_ms: float = 250.0) -> FastAPI:
     """An app serving ``model`` (loaded once, shared by all requests through a micro-batcher)."""
     limits = limits or Limits()
     batcher = MicroBatcher(model, max_windows=max_batch_windows, max_wait_ms=max_wait_ms, batch_size=batch_size,
-                           max_tokens=max_batch_tokens)
+                           max_tokens=max_batch_tokens, max_call_ms=max_call_ms)
 
     @asynccontextmanager
     async def lifespan(_app):

@@ -3,8 +3,10 @@
 Each request is planned into model windows (one per short (text, label) pair; a long text gives many)
 off the model thread, so a request that cannot be encoded fails alone before it joins a batch. A single
 worker waits ``max_wait_ms`` for company, then fills one model call round-robin, one window per waiting
-request per round, up to ``max_windows`` windows and ``max_tokens`` tokens: a one-word request waits for
-at most one such call, however long the texts of the others are. A request whose windows are all done is
+request per round, up to ``max_windows`` windows and a token budget: a one-word request waits for at most
+one such call, however long the texts of the others are. The budget adapts to the hardware: the batcher
+measures the model's tokens per second and sizes each call to take about ``max_call_ms`` (never more than
+``max_tokens``), so a call is short on a laptop CPU and large on a GPU. A request whose windows are all done is
 decoded and answered on another thread, while the model goes on with the next call. If a model call fails, its windows are split in halves and retried, so only the
 request owning a failing window gets the error; its batch-mates are answered as if it had not been there.
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -61,10 +64,14 @@ class MicroBatcher:
     """Collect concurrent extraction requests into shared, fairly filled model calls (see the module docstring)."""
 
     def __init__(self, model, max_windows: int = 256, max_wait_ms: float = 5.0, batch_size: int = 64,
-                 max_tokens: int = 8192):
+                 max_tokens: int = 8192, max_call_ms: float = 250.0, first_call_tokens: int = 1024):
         self.model = model
         self.max_windows = max(1, max_windows)
         self.max_tokens = max(1, max_tokens)
+        self.max_call = max_call_ms / 1000.0
+        self.first_call_tokens = first_call_tokens
+        self.tokens_per_s: float | None = None   # measured on the model calls so far (moving average)
+        self._budget = 0
         self.max_wait = max_wait_ms / 1000.0
         self.batch_size = batch_size
         self.stats = BatchStats()
@@ -101,17 +108,24 @@ class MicroBatcher:
         self._wake.set()
         return await job.future
 
+    def token_budget(self) -> int:
+        """Tokens for the next model call: about ``max_call_ms`` of work at the measured speed, within ``max_tokens``."""
+        if self.tokens_per_s is None:
+            return min(self.max_tokens, self.first_call_tokens)
+        return max(1, min(self.max_tokens, int(self.tokens_per_s * self.max_call)))
+
     def _pick(self) -> list[tuple[_Job, int]]:
         """Windows for one model call: one per waiting request per round, within the window and token caps."""
         picked: list[tuple[_Job, int]] = []
-        tokens = 0
+        tokens, budget = 0, self.token_budget()
+        self._budget = budget
         while len(picked) < self.max_windows:
             progressed = False
             for job in self._active:
                 if not job.waiting or len(picked) >= self.max_windows:
                     continue
                 size = len(job.plan.windows[job.next])
-                if picked and tokens + size > self.max_tokens:
+                if picked and tokens + size > budget:
                     return picked
                 picked.append((job, job.next))
                 job.next += 1
@@ -147,7 +161,12 @@ class MicroBatcher:
 
     def _run(self, picked: list[tuple[_Job, int]]) -> list[_Job]:
         """Compute the picked windows (isolating failures); the requests now failed or with every window done."""
+        started = time.perf_counter()
         self._compute(picked)
+        tokens = sum(len(j.plan.windows[i]) for j, i in picked)
+        if tokens >= self._budget / 2:  # small calls measure overhead more than speed
+            rate = tokens / max(time.perf_counter() - started, 1e-6)
+            self.tokens_per_s = rate if self.tokens_per_s is None else 0.7 * self.tokens_per_s + 0.3 * rate
         jobs = {id(j): j for j, _ in picked}.values()
         return [j for j in jobs if j.error is not None or j.left == 0]
 
