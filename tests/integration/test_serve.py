@@ -221,22 +221,32 @@ def test_a_long_text_does_not_hold_up_a_short_request(model):
     assert long_spans == model.extract_batch([long_text], labels, threshold=0.3)
 
 
-def test_model_calls_are_sized_to_the_measured_speed(model):
-    """The token budget of a call follows the measured tokens/s (about max_call_ms of work), capped by max_tokens."""
+def test_model_calls_are_sized_to_the_measured_speed_and_short_requests_go_first(model):
+    """The token budget of a call follows the measured tokens/s (about max_call_ms of work), within max_tokens and
+    never under two full windows; requests with fewest windows left are served first, and a window that does not
+    fit makes its request sit the call out instead of ending the call for everyone behind it."""
     from metaie.serve.batcher import MicroBatcher, _Job
 
     async def main():
         b = MicroBatcher(model, max_call_ms=100, max_tokens=5000, first_call_tokens=300)
         loop = asyncio.get_running_loop()
-        job = _Job(model.plan([" ".join(GOOD * 300)], ["person"]), 0.5, False, loop.create_future())
-        b._active.append(job)
+        long_job = _Job(model.plan([" ".join(GOOD * 300)], ["person"]), 0.5, False, loop.create_future())
+        b._active.append(long_job)
         sizes = []
         for rate in (None, 2000.0, 20000.0, 1e9):
-            b.tokens_per_s, job.next = rate, 0
-            sizes.append((b.token_budget(), sum(len(job.plan.windows[i]) for _, i in b._pick())))
-        job.future.cancel()
-        return sizes
+            b.tokens_per_s, long_job.next = rate, 0
+            sizes.append((b.token_budget(), sum(len(long_job.plan.windows[i]) for _, i in b._pick())))
+        b.tokens_per_s, long_job.next = 10.0, 0   # a budget under one window: the floor of two windows (64 tokens)
+        short_jobs = [_Job(model.plan(["tom ."], LABELS), 0.5, False, loop.create_future()) for _ in range(3)]
+        b._active += short_jobs
+        picked = b._pick()
+        for j in b._active:
+            j.future.cancel()
+        return sizes, picked, short_jobs, long_job
 
-    sizes = asyncio.run(main())
+    sizes, picked, short_jobs, long_job = asyncio.run(main())
     assert [budget for budget, _ in sizes] == [300, 200, 2000, 5000]
     assert all(budget - 32 < used <= budget for budget, used in sizes), sizes  # windows of at most 32 tokens
+    shorts = {id(j) for j in short_jobs}
+    assert picked[0][0] is not long_job and {id(j) for j, _ in picked} >= shorts  # every short request advances
+    assert sum(len(j.plan.windows[i]) for j, i in picked) <= 64 and any(j is long_job for j, _ in picked)

@@ -71,6 +71,8 @@ class MicroBatcher:
         self.max_call = max_call_ms / 1000.0
         self.first_call_tokens = first_call_tokens
         self.tokens_per_s: float | None = None   # measured on the model calls so far (moving average)
+        # a call always has room for two full windows, so a long text and short requests both advance
+        self.min_tokens = 2 * int(getattr(getattr(model, "config", None), "max_length", 256) or 256)
         self._budget = 0
         self.max_wait = max_wait_ms / 1000.0
         self.batch_size = batch_size
@@ -115,24 +117,26 @@ class MicroBatcher:
         return max(1, min(self.max_tokens, int(self.tokens_per_s * self.max_call)))
 
     def _pick(self) -> list[tuple[_Job, int]]:
-        """Windows for one model call: one per waiting request per round, within the window and token caps."""
+        """Windows for one model call: one per waiting request per round, requests with the fewest windows left
+        first; a request whose next window does not fit the budget sits this call out (the others go on)."""
         picked: list[tuple[_Job, int]] = []
-        tokens, budget = 0, self.token_budget()
+        tokens, budget = 0, max(self.token_budget(), self.min_tokens)
         self._budget = budget
-        while len(picked) < self.max_windows:
-            progressed = False
-            for job in self._active:
-                if not job.waiting or len(picked) >= self.max_windows:
-                    continue
+        jobs = sorted((j for j in self._active if j.waiting), key=lambda j: len(j.plan.windows) - j.next)
+        while jobs and len(picked) < self.max_windows:
+            still = []
+            for job in jobs:
+                if len(picked) >= self.max_windows:
+                    break
                 size = len(job.plan.windows[job.next])
                 if picked and tokens + size > budget:
-                    return picked
+                    continue
                 picked.append((job, job.next))
                 job.next += 1
                 tokens += size
-                progressed = True
-            if not progressed:
-                break
+                if job.waiting:
+                    still.append(job)
+            jobs = still
         return picked
 
     async def _loop(self) -> None:
