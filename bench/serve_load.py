@@ -2,9 +2,14 @@
 
 Starts the server as a subprocess on a free 127.0.0.1 port, waits for /health, runs the clients
 (bounded by --requests per client and --max-seconds in all), prints and optionally saves the figures.
+With ``--long-clients K`` the same short-request load runs a second time while K more clients keep
+sending long texts (``--long-chars`` characters, 2 labels) back to back, and the short requests'
+p50/p95 are reported with and without them, side by side, with their ratio (head-of-line blocking).
+``--src DIR`` runs the server from another source tree (e.g. an older checkout) for a before/after.
 
     python bench/serve_load.py --model tiny --clients 32 --requests 50
     python bench/serve_load.py --model default --clients 16 --requests 10
+    python bench/serve_load.py --model tiny --clients 8 --requests 40 --long-clients 2 --long-chars 40000
 """
 from __future__ import annotations
 
@@ -52,6 +57,51 @@ def percentile(xs: list[float], q: float) -> float:
     return xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))] if xs else float("nan")
 
 
+async def long_client(base: str, text: str, stop: asyncio.Event, lat: list, errors: list) -> None:
+    """Send one long text with 2 labels again and again until ``stop`` is set."""
+    async with httpx.AsyncClient(base_url=base, timeout=600) as c:
+        while not stop.is_set():
+            t = time.perf_counter()
+            try:
+                r = await c.post("/extract", json={"text": text, "labels": ["person", "location"]})
+                if r.status_code != 200:
+                    errors.append(f"HTTP {r.status_code}: {r.text[:100]}")
+                    continue
+            except httpx.HTTPError as e:
+                errors.append(type(e).__name__)
+                continue
+            lat.append(time.perf_counter() - t)
+
+
+def short_load(base: str, texts: list[str], labels: list[str], a, long_text: str | None) -> dict:
+    """Run the short clients (and, with ``long_text``, the long clients beside them); their figures."""
+    lat: list[float] = []
+    errors: list[str] = []
+    long_lat: list[float] = []
+    start = time.perf_counter()
+    deadline = start + a.max_seconds
+
+    async def run_all():
+        stop = asyncio.Event()
+        longs = [asyncio.ensure_future(long_client(base, long_text, stop, long_lat, errors))
+                 for _ in range(a.long_clients if long_text else 0)]
+        if longs:
+            await asyncio.sleep(1.0)  # the long requests are in the server before the short ones start
+        await asyncio.gather(*(client(base, texts, labels, a.requests, deadline, lat, errors, i)
+                               for i in range(a.clients)))
+        stop.set()
+        await asyncio.gather(*longs)
+    asyncio.run(run_all())
+    wall = time.perf_counter() - start
+    res = {"completed": len(lat), "errors": len(errors), "error_kinds": sorted(set(errors))[:5],
+           "seconds": round(wall, 2), "requests_per_s": round(len(lat) / wall, 1),
+           "p50_ms": round(1000 * percentile(lat, 0.5), 1), "p95_ms": round(1000 * percentile(lat, 0.95), 1),
+           "mean_ms": round(1000 * statistics.mean(lat), 1) if lat else None}
+    if long_text:
+        res.update(long_requests=len(long_lat), long_p50_ms=round(1000 * percentile(long_lat, 0.5), 1))
+    return res
+
+
 async def client(base: str, texts: list[str], labels: list[str], n: int, deadline: float, lat: list, errors: list,
                  cid: int) -> None:
     async with httpx.AsyncClient(base_url=base, timeout=120) as c:
@@ -79,6 +129,10 @@ def main() -> None:
     ap.add_argument("--labels", default="person,location,organization")
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--max-seconds", type=float, default=300)
+    ap.add_argument("--long-clients", type=int, default=0, help="clients sending long texts in a second run")
+    ap.add_argument("--long-chars", type=int, default=40_000, help="length of each long text")
+    ap.add_argument("--src", default=str(ROOT / "src"), help="source tree the server runs from")
+    ap.add_argument("--server-args", default="", help="extra options for metaie serve, e.g. '--max-batch-tokens 4096'")
     ap.add_argument("--out", default=None)
     a = ap.parse_args()
     labels = a.labels.split(",")
@@ -92,8 +146,9 @@ def main() -> None:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         cmd = [sys.executable, "-m", "metaie", "serve", "--model", model_dir, "--port", str(port),
-               "--log-level", "warning"] + (["--threads", str(a.threads)] if a.threads else [])
-        env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+               "--log-level", "warning", "--max-text-chars", str(max(100_000, a.long_chars))]
+        cmd += (["--threads", str(a.threads)] if a.threads else []) + a.server_args.split()
+        env = dict(os.environ, PYTHONPATH=a.src)
         proc = subprocess.Popen(cmd, env=env)
         base = f"http://127.0.0.1:{port}"
         try:
@@ -104,27 +159,25 @@ def main() -> None:
                 except httpx.HTTPError:
                     time.sleep(0.2)
             httpx.post(base + "/extract", json={"text": texts[0], "labels": labels}, timeout=120)  # warm-up
-            lat: list[float] = []
-            errors: list[str] = []
-            start = time.perf_counter()
-            deadline = start + a.max_seconds
-
-            async def run_all():
-                await asyncio.gather(*(client(base, texts, labels, a.requests, deadline, lat, errors, i)
-                                       for i in range(a.clients)))
-            asyncio.run(run_all())
-            wall = time.perf_counter() - start
+            short = short_load(base, texts, labels, a, None)
+            long_text = None
+            if a.long_clients:
+                long_text = " ".join(texts)
+                while len(long_text) < a.long_chars:
+                    long_text += " " + long_text
+                long_text = long_text[:a.long_chars].rsplit(" ", 1)[0]
+                with_long = short_load(base, texts, labels, a, long_text)
             health = httpx.get(base + "/health").json()
         finally:
             proc.terminate()
             proc.wait(timeout=30)
-    res = {"model": a.model, "clients": a.clients, "requests_per_client": a.requests, "labels": len(labels),
-           "completed": len(lat), "errors": len(errors), "error_kinds": sorted(set(errors))[:5],
-           "seconds": round(wall, 2), "requests_per_s": round(len(lat) / wall, 1),
-           "p50_ms": round(1000 * percentile(lat, 0.5), 1), "p95_ms": round(1000 * percentile(lat, 0.95), 1),
-           "mean_ms": round(1000 * statistics.mean(lat), 1) if lat else None,
+    res = {"model": a.model, "src": a.src, "clients": a.clients, "requests_per_client": a.requests,
+           "labels": len(labels), **short,
            "server_batches": health["batches"], "mean_requests_per_batch": health["mean_jobs_per_batch"],
            "max_requests_per_batch": health["max_jobs_in_batch"]}
+    if long_text:
+        res["with_long_texts"] = {"long_clients": a.long_clients, "long_chars": len(long_text), **with_long}
+        res["short_p95_ratio_with_long"] = round(with_long["p95_ms"] / short["p95_ms"], 1)
     print(json.dumps(res, indent=2))
     if a.out:
         Path(a.out).parent.mkdir(parents=True, exist_ok=True)

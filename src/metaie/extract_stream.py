@@ -4,13 +4,16 @@ Each output line is ``{"line": N, "id": ..., "text": ..., "spans": [...]}`` for 
 ``label, start, end, text, score``), in input order, so the output doubles as a distillation-format file.
 On restart, the complete lines already in the output are checked against the input (same line number
 and id) and skipped; a partial last line (the process was killed while writing it) is cut off. A manifest
-``<output>.manifest.json`` records the settings; resuming with different settings is refused.
+``<output>.manifest.json`` records the settings and the model's identity (path, a hash of its files, backend
+and variant); resuming with different settings or another model is refused. A run that stops on an error
+leaves nothing behind when it wrote no line; otherwise its manifest says where and why it stopped.
 
 >>> extract_file(model, "big.jsonl", "spans.jsonl", ["person", "location"])   # doctest: +SKIP
 StreamStats(written=10000, skipped=0, seconds=41.2)
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
@@ -20,6 +23,7 @@ from pathlib import Path
 
 from .errors import ConfigError, DataFormatError
 from .jsonl import read_jsonl, write_json
+from .textcheck import text_problem
 
 
 @dataclass
@@ -56,7 +60,60 @@ def _input_rows(path: Path, text_field: str) -> Iterator[tuple[int, object, str]
             found = "no such field" if text_field not in obj else f"a {type(text).__name__}"
             raise DataFormatError(f"field {text_field!r} must be a string, found {found} "
                                   f"(choose the field with --text-field)", path=path, line=line_no)
+        problem = text_problem(text)
+        if problem:
+            raise DataFormatError(f"field {text_field!r} {problem}", path=path, line=line_no)
         yield line_no, obj.get("id"), text
+
+
+def model_identity(model, model_dir: str | os.PathLike | None = None) -> dict:
+    """Which model writes the spans: its directory, a sha256 of its files (or weights), backend and variant.
+
+    The hash covers every file of the directory but ``manifest.json`` (a training report), so a retrained,
+    re-exported or edited model is another model even at the same path.
+    """
+    backend = "onnx" if getattr(model, "session", None) is not None else "torch"
+    h = hashlib.sha256()
+    if model_dir is not None and Path(model_dir).is_dir():
+        root = Path(model_dir)
+        for p in sorted(x for x in root.rglob("*") if x.is_file() and x.name != "manifest.json"):
+            h.update(str(p.relative_to(root)).encode() + b"\0" + _file_sha256(p))
+    elif backend == "onnx":
+        h.update(_file_sha256(model.onnx_path))
+    else:
+        for name, t in model.model.state_dict().items():
+            h.update(name.encode() + b"\0" + t.detach().cpu().contiguous().numpy().tobytes())
+    path = Path(model_dir).resolve() if model_dir is not None and Path(model_dir).is_dir() else model_dir
+    return {"path": str(path) if path is not None else None, "sha256": h.hexdigest(),
+            "backend": backend, "variant": getattr(model, "variant", None)}
+
+
+def _file_sha256(path: str | os.PathLike) -> bytes:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.digest()
+
+
+def _describe(identity: dict | None) -> str:
+    if not isinstance(identity, dict) or not identity.get("sha256"):
+        return "an unrecorded model"
+    kind = " ".join(x for x in (identity.get("backend"), identity.get("variant")) if x)
+    return f"{identity.get('path') or 'a model object'} ({kind}, sha256 {identity['sha256'][:12]})"
+
+
+def _check_resume(out: Path, old: dict, settings: dict) -> None:
+    """Refuse to append to ``out`` when it was started with other settings or another model."""
+    changed = [k for k in settings if k != "model" and old.get(k) != settings[k]]
+    if changed:
+        raise ConfigError(f"{out} was started with different {', '.join(changed)}; "
+                          "delete it or pass --no-resume to start again")
+    was, now = old.get("model"), settings["model"]
+    same = isinstance(was, dict) and all(was.get(k) == now[k] for k in ("sha256", "backend", "variant"))
+    if not same:
+        raise ConfigError(f"{out} was started with {_describe(was)}, not {_describe(now)}; mixing two models' "
+                          "output is refused: delete it or pass --no-resume to start again")
 
 
 def completed_lines(output: Path) -> list[tuple[int, object]]:
@@ -94,29 +151,73 @@ def extract_file(model, input_path: str | os.PathLike, output_path: str | os.Pat
     labels = [x.strip() for x in labels if x and x.strip()]
     if not labels:
         raise ConfigError("the label list is empty: give at least one label (e.g. --labels person,location)")
+    for lab in labels:
+        if text_problem(lab):
+            raise ConfigError(f"label {lab!r} {text_problem(lab)} (check --labels)")
     if chunk_size < 1:
         raise ConfigError("chunk_size must be at least 1")
     if not src.exists():
         raise DataFormatError("file not found", path=src)
     settings = {"input": str(src.resolve()), "labels": labels, "text_field": text_field, "threshold": threshold,
-                "allow_overlap": allow_overlap, "model": model_name}
+                "allow_overlap": allow_overlap, "model": model_identity(model, model_name)}
     mpath = manifest_path(out)
     done: list[tuple[int, object]] = []
     if resume and out.exists():
-        if mpath.exists():
-            old = json.loads(mpath.read_text(encoding="utf-8")).get("settings", {})
-            changed = [k for k in settings if k != "model" and old.get(k) != settings[k]]
-            if changed:
-                raise ConfigError(f"{out} was started with different {', '.join(changed)}; "
-                                  "delete it or pass --no-resume to start again")
+        if not mpath.exists():
+            raise ConfigError(f"{out} exists without its manifest {mpath.name}, so the settings and model that "
+                              "wrote it are unknown: delete it or pass --no-resume to start again")
+        _check_resume(out, json.loads(mpath.read_text(encoding="utf-8")).get("settings", {}), settings)
         done = completed_lines(out)
+    rows = _input_rows(src, text_field)
+    if done:
+        _skip_done(rows, done, out, src)
     elif out.exists():
         out.unlink()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    write_json(mpath, {"settings": settings, "status": "running"})
-
     total = count_lines(src)
-    rows = _input_rows(src, text_field)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_json(mpath, {"settings": settings, "status": "running", "lines_done_before": len(done)})
+
+    started = time.time()
+    written = 0
+    last_line = done[-1][0] if done else None
+    bar = _progress(progress, total, len(done))
+    try:
+        with open(out, "a", encoding="utf-8") as f:
+            chunk: list[tuple[int, object, str]] = []
+            failure: BaseException | None = None
+            while True:
+                try:
+                    row = next(rows)
+                except StopIteration:
+                    break
+                except (DataFormatError, UnicodeDecodeError) as e:  # write what came before the bad line
+                    failure = e
+                    break
+                chunk.append(row)
+                if len(chunk) >= chunk_size:
+                    written += _write_chunk(model, chunk, labels, threshold, batch_size, allow_overlap, f)
+                    last_line, chunk = chunk[-1][0], []
+                    bar.advance(written + len(done))
+            if chunk:
+                written += _write_chunk(model, chunk, labels, threshold, batch_size, allow_overlap, f)
+                last_line = chunk[-1][0]
+                bar.advance(written + len(done))
+            if failure is not None:
+                raise failure
+    except BaseException as e:
+        _stopped(out, mpath, settings, written + len(done), written, last_line, e)
+        raise
+    finally:
+        bar.close()
+    stats = StreamStats(written=written, skipped=len(done), seconds=round(time.time() - started, 3))
+    write_json(mpath, {"settings": settings, "status": "complete", "lines": written + len(done),
+                       "written_this_run": written, "skipped_done": len(done), "seconds": stats.seconds,
+                       "texts_per_second": round(stats.texts_per_second, 2)})
+    return stats
+
+
+def _skip_done(rows: Iterator, done: list[tuple[int, object]], out: Path, src: Path) -> None:
+    """Advance ``rows`` past the lines ``out`` already answers, checking that they are the same lines."""
     for k, (line_no, rid) in enumerate(done):
         try:
             in_line, in_id, _ = next(rows)
@@ -128,28 +229,19 @@ def extract_file(model, input_path: str | os.PathLike, output_path: str | os.Pat
                                   f"line {in_line} (id {in_id!r}) there; it belongs to another input "
                                   "(delete it or pass --no-resume)", path=src, line=in_line)
 
-    started = time.time()
-    written = 0
-    bar = _progress(progress, total, len(done))
-    try:
-        with open(out, "a", encoding="utf-8") as f:
-            chunk: list[tuple[int, object, str]] = []
-            for row in rows:
-                chunk.append(row)
-                if len(chunk) >= chunk_size:
-                    written += _write_chunk(model, chunk, labels, threshold, batch_size, allow_overlap, f)
-                    chunk = []
-                    bar.advance(written + len(done))
-            if chunk:
-                written += _write_chunk(model, chunk, labels, threshold, batch_size, allow_overlap, f)
-                bar.advance(written + len(done))
-    finally:
-        bar.close()
-    stats = StreamStats(written=written, skipped=len(done), seconds=round(time.time() - started, 3))
-    write_json(mpath, {"settings": settings, "status": "complete", "lines": written + len(done),
-                       "written_this_run": written, "skipped_done": len(done), "seconds": stats.seconds,
-                       "texts_per_second": round(stats.texts_per_second, 2)})
-    return stats
+
+def _stopped(out: Path, mpath: Path, settings: dict, lines: int, written: int, last_line: int | None,
+             error: BaseException) -> None:
+    """After an error: remove an output with no line in it, or record in the manifest where and why it stopped."""
+    if lines == 0:
+        out.unlink(missing_ok=True)
+        mpath.unlink(missing_ok=True)
+        return
+    reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+    write_json(mpath, {"settings": settings, "status": "stopped", "lines": lines, "written_this_run": written,
+                       "last_input_line": last_line, "error_input_line": getattr(error, "line", None),
+                       "reason": f"{type(error).__name__}: {reason}",
+                       "resume": "fix the cause and run the same command again to continue after the last line"})
 
 
 def _write_chunk(model, chunk, labels, threshold, batch_size, allow_overlap, f) -> int:

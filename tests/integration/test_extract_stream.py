@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 
@@ -82,13 +83,14 @@ def test_resume_refuses_other_settings_or_input(tiny_tagger, tmp_path):
     extract_file(tiny_tagger, src, out, LABELS, threshold=0.3, progress=False)
     with pytest.raises(ConfigError, match="labels"):
         extract_file(tiny_tagger, src, out, ["date"], threshold=0.3, progress=False)
-    other = tmp_path / "other.jsonl"
-    other.write_text(json.dumps({"id": "x", "text": "tom ."}) + "\n")
-    manifest_path(out).unlink()  # without the manifest the line-by-line check still catches it
+    src.write_text(json.dumps({"id": "x", "text": "tom ."}) + "\n")  # same path, other content
     with pytest.raises(DataFormatError, match="belongs to another input"):
-        extract_file(tiny_tagger, other, out, LABELS, threshold=0.3, progress=False)
-    fresh = extract_file(tiny_tagger, other, out, LABELS, threshold=0.3, progress=False, resume=False)
+        extract_file(tiny_tagger, src, out, LABELS, threshold=0.3, progress=False)
+    fresh = extract_file(tiny_tagger, src, out, LABELS, threshold=0.3, progress=False, resume=False)
     assert fresh.written == 1 and len(read_out(out)) == 1
+    manifest_path(out).unlink()  # without the manifest nobody knows which settings or model wrote it
+    with pytest.raises(ConfigError, match="without its manifest"):
+        extract_file(tiny_tagger, src, out, LABELS, threshold=0.3, progress=False)
 
 
 def test_bad_text_field_names_file_and_line(tiny_tagger, tmp_path):
@@ -109,3 +111,92 @@ def test_long_document_is_not_truncated(tiny_tagger):
     spans = tiny_tagger.extract(text, ["person"], threshold=0.0, allow_overlap=True)
     assert spans and max(s.end for s in spans) > len(text) - 40
     assert all(text[s.start:s.end] == s.text for s in spans)
+
+
+def cli(*args, capsys=None):
+    """Run ``metaie`` in this process; (exit status, stdout, stderr)."""
+    from metaie.cli.main import main
+    try:
+        main([str(a) for a in args])
+        code = 0
+    except SystemExit as e:
+        code = e.code or 0
+    out, err = capsys.readouterr() if capsys else ("", "")
+    return code, out, err
+
+
+def test_every_argv_option_reaches_the_input_path(tiny_tagger, tmp_path, capsys):
+    """--overlap, --threshold and --batch-size act on --input exactly as on texts given as arguments."""
+    model = tiny_tagger.save_pretrained(tmp_path / "m")
+    text = " ".join(TEXTS[:4])
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "a", "text": text}) + "\n", encoding="utf-8")
+    common = ["--model", model, "--labels", "person,location,date,city", "--threshold", "0.0", "--batch-size", "3"]
+    code, out, err = cli("extract", *common, "--overlap", "--json", text, capsys=capsys)
+    assert code == 0, err
+    argv_spans = json.loads(out)["spans"]
+    code, out, err = cli("extract", *common, "--json", text, capsys=capsys)
+    assert code == 0, err
+    assert len(argv_spans) > len(json.loads(out)["spans"])  # the option matters on this text
+    code, _, err = cli("extract", *common, "--overlap", "--input", src, "--output", tmp_path / "o.jsonl",
+                       capsys=capsys)
+    assert code == 0, err
+    assert read_out(tmp_path / "o.jsonl")[0]["spans"] == argv_spans
+    assert json.loads(manifest_path(tmp_path / "o.jsonl").read_text())["settings"]["allow_overlap"] is True
+
+
+def test_resume_refuses_another_model_or_backend(tiny_tagger, tmp_path, tiny_backbone):
+    """The manifest names the model (path, hash of its files, backend); another one cannot append to the output."""
+    from metaie.model.tagger import MetaIE
+    src = write_input(tmp_path / "in.jsonl")
+    a = tiny_tagger.save_pretrained(tmp_path / "a")
+    out = tmp_path / "out.jsonl"
+    extract_file(tiny_tagger, src, out, LABELS, threshold=0.3, chunk_size=4, progress=False, model_name=str(a))
+    ident = json.loads(manifest_path(out).read_text())["settings"]["model"]
+    assert ident["path"] == str(a.resolve()) and len(ident["sha256"]) == 64 and ident["backend"] == "torch"
+    rows = read_out(out)
+    with open(out, "w", encoding="utf-8") as f:  # as if stopped after 8 lines
+        f.writelines(json.dumps(r) + "\n" for r in rows[:8])
+
+    other = MetaIE.from_backbone(str(tiny_backbone), max_length=32, stride=8, device="cpu")
+    with __import__("torch").no_grad():
+        next(other.model.parameters()).add_(1.0)
+    b = other.save_pretrained(tmp_path / "b")
+    with pytest.raises(ConfigError, match=r"was started with .*a \(torch, sha256 .*not .*b \(torch"):
+        extract_file(other, src, out, LABELS, threshold=0.3, progress=False, model_name=str(b))
+    shutil.copytree(a, tmp_path / "a-kept")
+    other.save_pretrained(a)  # another model at the same path: the hash tells them apart
+    with pytest.raises(ConfigError, match="mixing two models"):
+        extract_file(other, src, out, LABELS, threshold=0.3, progress=False, model_name=str(a))
+    with pytest.raises(ConfigError, match="mixing two models"):  # another backend of the same weights
+        onnx_like = type("Onnx", (), {"session": object(), "variant": "int8", "model": tiny_tagger.model})()
+        extract_file(onnx_like, src, out, LABELS, threshold=0.3, progress=False, model_name=str(b))
+    assert len(read_out(out)) == 8  # nothing was appended
+    shutil.rmtree(a)
+    shutil.copytree(tmp_path / "a-kept", a)  # the original model back: resumes
+    stats = extract_file(tiny_tagger, src, out, LABELS, threshold=0.3, progress=False, model_name=str(a))
+    assert (stats.skipped, stats.written) == (8, 12) and read_out(out) == rows
+
+
+BAD_LINES = [("[1, 2]", "expected a JSON object"), ('{"id": "x"}', "field 'text' must be a string"),
+             ('{"text": "tom \\ud800 ."}', "lone surrogate")]
+
+
+@pytest.mark.parametrize("bad, words, position", [(b, w, p) for b, w in BAD_LINES for p in ("first", "later")]
+                         + [(b'{"text": "caf\xe9"}', None, "first")])  # invalid UTF-8 (the reader fails early)
+def test_input_error_leaves_nothing_or_says_where_it_stopped(tiny_tagger, tmp_path, bad, words, position):
+    src = tmp_path / "in.jsonl"
+    good = [json.dumps({"id": f"d{i}", "text": TEXTS[i]}).encode() + b"\n" for i in range(5)]
+    bad = bad if isinstance(bad, bytes) else bad.encode()
+    lines = [bad + b"\n"] + good if position == "first" else good + [bad + b"\n"] + good
+    src.write_bytes(b"".join(lines))
+    out = tmp_path / "out.jsonl"
+    with pytest.raises((DataFormatError, UnicodeDecodeError), match=words):
+        extract_file(tiny_tagger, src, out, LABELS, chunk_size=2, progress=False)
+    if position == "first":
+        assert not out.exists() and not manifest_path(out).exists()
+        return
+    assert [r["id"] for r in read_out(out)] == [f"d{i}" for i in range(5)]  # every line before the bad one
+    m = json.loads(manifest_path(out).read_text())
+    assert m["status"] == "stopped" and m["lines"] == 5 and m["last_input_line"] == 5
+    assert words in m["reason"] and m["error_input_line"] == 6

@@ -110,19 +110,143 @@ def test_concurrent_requests_share_batches(model):
     assert stats["jobs"] == 16 and stats["batches"] < 16 and stats["max_jobs_in_batch"] > 1
 
 
-def test_model_errors_answer_500_and_the_worker_survives(model):
-    class Broken:
-        config = model.config
+class Poisoned:
+    """The real model, except that a model call holding a window of a text with ``poison`` fails."""
 
-        def __init__(self):
-            self.calls = 0
+    def __init__(self, model, poison="pizza", first_call_only=False):
+        self.model, self.poison, self.first_call_only, self.calls = model, poison, first_call_only, 0
+        self.poison_id = model.tokenizer.convert_tokens_to_ids(poison)
 
-        def extract_batch(self, texts, labels, **kw):
-            self.calls += 1
-            if self.calls == 1:
-                raise RuntimeError("boom")
-            return model.extract_batch(texts, labels, **kw)
+    def __getattr__(self, name):
+        return getattr(self.model, name)
 
-    with TestClient(create_app(Broken()), raise_server_exceptions=False) as c:
-        assert c.post("/extract", json={"text": TEXT, "labels": ["person"]}).status_code == 500
-        assert c.post("/extract", json={"text": TEXT, "labels": ["person"]}).status_code == 200
+    def window_probs(self, windows, batch_size=64):
+        self.calls += 1
+        if any(self.poison_id in w.input_ids for w in windows) and (self.calls == 1 or not self.first_call_only):
+            raise RuntimeError("boom")
+        return self.model.window_probs(windows, batch_size)
+
+    def extract_batch(self, texts, labels, **kw):  # the path of the batcher before windows were scheduled
+        self.calls += 1
+        if any(self.poison in t for t in texts) and (self.calls == 1 or not self.first_call_only):
+            raise RuntimeError("boom")
+        return self.model.extract_batch(texts, labels, **kw)
+
+
+def test_model_errors_answer_500_as_json_and_the_worker_survives(model):
+    with TestClient(create_app(Poisoned(model, first_call_only=True)), raise_server_exceptions=False) as c:
+        r = c.post("/extract", json={"text": "pizza " + TEXT, "labels": ["person"]})
+        assert r.status_code == 500 and "RuntimeError: boom" in r.json()["error"]
+        assert c.post("/extract", json={"text": "pizza " + TEXT, "labels": ["person"]}).status_code == 200
+
+
+GOOD = ["tom was born in paris .", "anna lives in london .", "bob met mary on monday .", "apple sells phones ."]
+
+
+def _concurrently(app, bad_body: bytes, n_good: int = 12):
+    async def main():
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+            goods = [c.post("/extract", json={"text": GOOD[i % 4], "labels": LABELS, "threshold": 0.3})
+                     for i in range(n_good)]
+            bad = c.post("/extract", content=bad_body, headers={"content-type": "application/json"})
+            out = await asyncio.gather(bad, *goods)
+            stats = (await c.get("/health")).json()
+        await app.state.batcher.close()
+        return out[0], out[1:], stats
+    return asyncio.run(main())
+
+
+@pytest.mark.parametrize("body, field", [
+    (b'{"text": "tom \\ud800 paris .", "labels": ["person"]}', "text"),
+    (b'{"text": ["tom .", "anna \\udc80"], "labels": ["person"]}', "text[1]"),
+    (b'{"text": "tom .", "labels": ["person", "\\ud800"]}', "labels[1]"),
+])
+def test_invalid_text_is_refused_per_request_and_batch_mates_are_served(model, body, field):
+    """A lone surrogate once failed every request of its micro-batch (58 of 450 good requests in the report)."""
+    bad, goods, stats = _concurrently(create_app(model, max_wait_ms=30), body)
+    assert bad.status_code == 422 and f"{field} holds a lone surrogate" in bad.json()["error"], bad.text
+    for i, r in enumerate(goods):
+        assert r.status_code == 200, r.text
+        want = [s.to_dict() for s in model.extract(GOOD[i % 4], LABELS, threshold=0.3)]
+        assert r.json()["results"][0]["spans"] == want
+    assert stats["batches"] < len(goods)  # they did share model calls
+
+
+def test_a_failing_request_never_fails_its_batch_mates(model):
+    """Whatever fails inside a shared model call is isolated (halves retried) to the request that caused it."""
+    poisoned = Poisoned(model)
+    body = b'{"text": ["tom met anna .", "pizza is good ."], "labels": ["person", "food"]}'
+    bad, goods, stats = _concurrently(create_app(poisoned, max_wait_ms=30), body)
+    assert bad.status_code == 500 and bad.json()["error"] == "extraction failed: RuntimeError: boom"
+    for i, r in enumerate(goods):
+        assert r.status_code == 200, r.text
+        assert r.json()["results"][0]["spans"] == [s.to_dict() for s in model.extract(GOOD[i % 4], LABELS, 0.3)]
+    assert stats["errors"] == 1 and stats["max_jobs_in_batch"] > 1
+
+
+def test_a_long_text_does_not_hold_up_a_short_request(model):
+    """Windows of concurrent requests interleave: a one-word request sent while a long document (about 2,000
+    windows) runs is computed in one model call among the document's calls and answered before the document;
+    the document's spans are unchanged."""
+    from metaie.serve.batcher import MicroBatcher
+    long_text = " ".join(GOOD * 1000)
+    labels = ["person", "location"]
+    calls: list[set[str]] = []
+
+    class Recording(Poisoned):
+        def window_probs(self, windows, batch_size=64):
+            calls.append({"short" if w.text_offsets[-1][1] <= 5 else "long" for w in windows})
+            return self.model.window_probs(windows, batch_size)
+
+    async def main():
+        b = MicroBatcher(Recording(model), max_wait_ms=1)
+        long_job = asyncio.ensure_future(b.submit([long_text], labels, 0.3))
+        for _ in range(1000):  # until the long request is planned and waiting
+            if b.queued:
+                break
+            await asyncio.sleep(0.01)
+        short = await b.submit(["tom ."], ["person"], 0.3)
+        long_done_first = long_job.done()
+        long_spans = await long_job
+        await b.close()
+        return short, long_spans, long_done_first, b.stats
+
+    short, long_spans, long_done_first, stats = asyncio.run(main())
+    with_short = [i for i, kinds in enumerate(calls) if "short" in kinds]
+    assert not long_done_first and len(with_short) == 1
+    assert "long" in calls[with_short[0] - 1] and "long" in calls[with_short[0] + 1]  # in the middle of the document
+    assert stats.windows > 1500  # the long document really is long
+    assert short == model.extract_batch(["tom ."], ["person"], threshold=0.3)
+    assert long_spans == model.extract_batch([long_text], labels, threshold=0.3)
+
+
+def test_model_calls_are_sized_to_the_measured_speed_and_short_requests_go_first(model):
+    """The token budget of a call follows the measured tokens/s (about max_call_ms of work), within max_tokens and
+    never under two full windows; requests with fewest windows left are served first, and a window that does not
+    fit makes its request sit the call out instead of ending the call for everyone behind it."""
+    from metaie.serve.batcher import MicroBatcher, _Job
+
+    async def main():
+        b = MicroBatcher(model, max_call_ms=100, max_tokens=5000, first_call_tokens=300)
+        loop = asyncio.get_running_loop()
+        long_job = _Job(model.plan([" ".join(GOOD * 300)], ["person"]), 0.5, False, loop.create_future())
+        b._active.append(long_job)
+        sizes = []
+        for rate in (None, 2000.0, 20000.0, 1e9):
+            b.tokens_per_s, long_job.next = rate, 0
+            sizes.append((b.token_budget(), sum(len(long_job.plan.windows[i]) for _, i in b._pick())))
+        b.tokens_per_s, long_job.next = 10.0, 0   # a budget under one window: the floor of two windows (64 tokens)
+        short_jobs = [_Job(model.plan(["tom ."], LABELS), 0.5, False, loop.create_future()) for _ in range(3)]
+        b._active += short_jobs
+        picked = b._pick()
+        for j in b._active:
+            j.future.cancel()
+        return sizes, picked, short_jobs, long_job
+
+    sizes, picked, short_jobs, long_job = asyncio.run(main())
+    assert [budget for budget, _ in sizes] == [300, 200, 2000, 5000]
+    assert all(budget - 32 < used <= budget for budget, used in sizes), sizes  # windows of at most 32 tokens
+    shorts = {id(j) for j in short_jobs}
+    assert picked[0][0] is not long_job and {id(j) for j, _ in picked} >= shorts  # every short request advances
+    assert sum(len(j.plan.windows[i]) for j, i in picked) <= 64 and any(j is long_job for j, _ in picked)

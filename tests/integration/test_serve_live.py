@@ -82,6 +82,19 @@ def test_real_http_extract_concurrent_and_oversized(server):
     assert httpx.post(server + "/extract", json=payload, timeout=30).status_code == 200
 
 
+def test_hostile_client_gets_422_and_keeps_its_connection_while_others_are_served(server):
+    """A lone surrogate once gave its batch-mates plain-text 500s and its sender a dropped connection."""
+    good = {"text": TEXT, "labels": ["person", "location"], "threshold": 0.0}
+    with httpx.Client(base_url=server, timeout=30) as hostile, ThreadPoolExecutor(8) as pool:
+        others = [pool.submit(httpx.post, server + "/extract", json=good, timeout=30) for _ in range(16)]
+        for _ in range(5):
+            r = hostile.post("/extract", content=b'{"text": "tom \\ud800", "labels": ["person"]}',
+                             headers={"content-type": "application/json"})
+            assert r.status_code == 422 and "text holds a lone surrogate" in r.json()["error"]
+            assert hostile.post("/extract", json=good).status_code == 200  # same keep-alive connection
+        assert all(f.result().status_code == 200 for f in others)
+
+
 def test_web_page_highlights_spans_in_chromium(server):
     if CHROMIUM is None:
         pytest.skip("chromium is not installed (apt-get install -y chromium)")

@@ -53,3 +53,41 @@ def test_snap_to_words():
     cjk = "我去東京了"
     assert snap_to_words(cjk, 2, 4) == (2, 4)          # no spaces in CJK: never widened
     assert snap_to_words("Zoë's café", 0, 2) == (0, 3)  # accented letters are word characters
+
+
+def _resolve_pairwise(spans):
+    """The rule stated plainly (every span against every kept span): the reference for the fast version."""
+    kept = []
+    for sp in sorted(spans, key=lambda s: (-(s.score or 0.0), s.start, s.end, s.label)):
+        if not any(sp.overlaps(k) for k in kept):
+            kept.append(sp)
+    return sorted(kept)
+
+
+def test_resolve_overlaps_equals_the_pairwise_rule_on_random_spans():
+    rng = np.random.default_rng(0)
+    for trial in range(300):
+        n = int(rng.integers(0, 40))
+        starts = rng.integers(0, 60, n)
+        lens = rng.integers(1, 9, n)  # decoding never makes empty spans
+        scores = rng.choice([0.2, 0.5, 0.5, 0.9, None], n)  # ties and missing scores
+        spans = [Span(int(s), int(s + k), "abc"[i % 3], score=sc) for i, (s, k, sc) in enumerate(zip(starts, lens, scores))]
+        assert resolve_overlaps(spans) == _resolve_pairwise(spans), trial
+
+
+def test_resolve_overlaps_does_not_compare_every_pair(monkeypatch):
+    """The quadratic version called Span.overlaps about n^2/2 times (105 s for 100k characters at threshold 0)."""
+    calls = {"n": 0}
+    real = Span.overlaps
+
+    def counted(self, other):
+        calls["n"] += 1
+        return real(self, other)
+
+    monkeypatch.setattr(Span, "overlaps", counted)
+    n = 2_000
+    spans = [Span(5 * i, 5 * i + 4, "x", score=0.5 + (i % 7) / 100) for i in range(n)]
+    spans += [Span(5 * i + 2, 5 * i + 7, "y", score=0.4) for i in range(n)]
+    kept = resolve_overlaps(spans)
+    assert [s.label for s in kept] == ["x"] * n
+    assert calls["n"] <= 4 * len(spans)

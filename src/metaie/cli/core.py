@@ -89,14 +89,16 @@ def register(app: typer.Typer) -> None:
         if input is None and not text:
             raise ConfigError("no text given: pass text arguments, or --input FILE.jsonl --output FILE.jsonl")
         m = MetaIE.from_pretrained(model, backend=backend, threads=threads)
+        # One set of options for both paths, so every option of the argv path reaches the streaming path.
+        options = {"threshold": threshold, "batch_size": batch_size, "allow_overlap": overlap}
         if input is not None:
             from ..extract_stream import extract_file
-            stats = extract_file(m, input, output, labs, text_field=text_field, threshold=threshold,
-                                 batch_size=batch_size, resume=resume, model_name=model)
+            stats = extract_file(m, input, output, labs, text_field=text_field, resume=resume, model_name=model,
+                                 **options)
             typer.echo(f"wrote {stats.written} texts to {output} ({stats.skipped} already done, "
                        f"{stats.texts_per_second:.1f} texts/s)")
             return
-        results = m.extract_batch(text, labs, threshold=threshold, batch_size=batch_size, allow_overlap=overlap)
+        results = m.extract_batch(text, labs, **options)
         con = Console()
         for t, spans in zip(text, results):
             if as_json:

@@ -14,7 +14,12 @@ def register(app: typer.Typer) -> None:
               port: int = typer.Option(8000, help="TCP port"),
               backend: str = typer.Option("torch", help="torch or onnx"),
               threads: int = typer.Option(None, help="CPU threads for the model (default: library default)"),
-              max_batch: int = typer.Option(256, help="Most (text, label) pairs in one micro-batch"),
+              max_batch: int = typer.Option(256, help="Most windows in one model call (a short (text, label) pair "
+                                                      "is one window; a long text gives several)"),
+              max_batch_tokens: int = typer.Option(8192, help="Most tokens in one model call"),
+              max_call_ms: float = typer.Option(250.0, help="Target duration of one model call (sized from the "
+                                                            "measured speed): bounds how long a short request "
+                                                            "waits behind long texts"),
               max_wait_ms: float = typer.Option(5.0, help="How long a batch waits for concurrent requests"),
               max_text_chars: int = typer.Option(100_000, help="Longest text accepted (413 beyond)"),
               max_texts: int = typer.Option(64, help="Most texts per request (422 beyond)"),
@@ -29,7 +34,8 @@ def register(app: typer.Typer) -> None:
         m = MetaIE.from_pretrained(model, backend=backend, threads=threads)
         limits = Limits(max_text_chars=max_text_chars, max_texts=max_texts, max_labels=max_labels,
                         max_body_bytes=max_body_bytes)
-        api = create_app(m, model_name=model, limits=limits, max_batch_queries=max_batch, max_wait_ms=max_wait_ms)
+        api = create_app(m, model_name=model, limits=limits, max_batch_windows=max_batch, max_wait_ms=max_wait_ms,
+                         max_batch_tokens=max_batch_tokens, max_call_ms=max_call_ms)
         uvicorn.run(api, host=host, port=port, log_level=log_level)
 
     @app.command()

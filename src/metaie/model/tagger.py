@@ -218,27 +218,9 @@ class MetaIE:
 
     def query_probs(self, labels: Sequence[str], texts: Sequence[str], batch_size: int = 64
                     ) -> list[tuple[np.ndarray, list[tuple[int, int]]]]:
-        """Per query: probabilities of its text tokens merged across windows, and their offsets.
-
-        Where windows overlap, a token takes the prediction of the window in which it lies furthest
-        from an edge.
-        """
+        """Per query: probabilities of its text tokens merged across windows, and their offsets."""
         windows = self.encode(labels, texts)
-        probs = self.window_probs(windows, batch_size)
-        merged: list[dict[tuple[int, int], tuple[int, np.ndarray]]] = [{} for _ in labels]
-        for w, p in zip(windows, probs):
-            n = len(w.text_offsets)
-            for j, off in enumerate(w.text_offsets):
-                centrality = min(j, n - 1 - j)
-                prev = merged[w.query].get(off)
-                if prev is None or centrality > prev[0]:
-                    merged[w.query][off] = (centrality, p[j])
-        out = []
-        for m in merged:
-            offs = sorted(m)
-            arr = np.stack([m[o][1] for o in offs]) if offs else np.zeros((0, 3), dtype=np.float32)
-            out.append((arr, offs))
-        return out
+        return merge_windows(windows, self.window_probs(windows, batch_size), len(labels))
 
     def predict_queries(self, queries: Sequence[Query], threshold: float = 0.5, batch_size: int = 64,
                         snap_words: bool = True) -> list[list[Span]]:
@@ -253,29 +235,39 @@ class MetaIE:
             return results
         qp = self.query_probs([queries[i].label for i in live], [queries[i].text for i in live], batch_size)
         for i, (probs, offs) in zip(live, qp):
-            q = queries[i]
-            spans = decode_tokens(probs, offs, threshold)
-            if snap_words:
-                spans = [(*snap_to_words(q.text, s, e), sc) for s, e, sc in spans]
-            results[i] = [Span(s, e, q.label, q.text[s:e], sc) for s, e, sc in dict.fromkeys(spans)]
+            results[i] = query_spans(queries[i], probs, offs, threshold, snap_words)
         return results
+
+    def plan(self, texts: Sequence[str], labels: Sequence[str] | Sequence[Sequence[str]]) -> "Plan":
+        """The windows an ``extract_batch`` call runs, for a caller that schedules them itself (the server)."""
+        if isinstance(texts, str):
+            raise TypeError("extract_batch takes a list of texts; use extract() for one text")
+        per_text = _labels_per_text(labels, len(texts))
+        queries = [Query(label=lab, text=t) for t, labs in zip(texts, per_text) for lab in labs]
+        live = [i for i, q in enumerate(queries) if q.text.strip()]
+        windows = self.encode([queries[i].label for i in live], [queries[i].text for i in live]) if live else []
+        return Plan(queries, live, per_text, windows)
+
+    def finish(self, plan: "Plan", probs: Sequence[np.ndarray], threshold: float = 0.5,
+               allow_overlap: bool = False) -> list[list[Span]]:
+        """Spans per text from the probabilities of ``plan.windows`` (in the same order)."""
+        answers: list[list[Span]] = [[] for _ in plan.queries]
+        for i, (p, offs) in zip(plan.live, merge_windows(plan.windows, probs, len(plan.live))):
+            answers[i] = query_spans(plan.queries[i], p, offs, threshold)
+        out: list[list[Span]] = []
+        k = 0
+        for labs in plan.per_text:
+            spans = [s for a in answers[k:k + len(labs)] for s in a]
+            k += len(labs)
+            out.append(sorted(spans) if allow_overlap else resolve_overlaps(spans))
+        return out
 
     def extract_batch(self, texts: Sequence[str], labels: Sequence[str] | Sequence[Sequence[str]],
                       threshold: float = 0.5, batch_size: int = 64, allow_overlap: bool = False
                       ) -> list[list[Span]]:
         """Extract spans for many texts at once; ``labels`` is one list for all texts or one list per text."""
-        if isinstance(texts, str):
-            raise TypeError("extract_batch takes a list of texts; use extract() for one text")
-        per_text = _labels_per_text(labels, len(texts))
-        queries = [Query(label=lab, text=t) for t, labs in zip(texts, per_text) for lab in labs]
-        answers = self.predict_queries(queries, threshold=threshold, batch_size=batch_size)
-        out: list[list[Span]] = []
-        k = 0
-        for labs in per_text:
-            spans = [s for a in answers[k:k + len(labs)] for s in a]
-            k += len(labs)
-            out.append(sorted(spans) if allow_overlap else resolve_overlaps(spans))
-        return out
+        plan = self.plan(texts, labels)
+        return self.finish(plan, self.window_probs(plan.windows, batch_size), threshold, allow_overlap)
 
     def extract(self, text: str, labels: Sequence[str] | str, threshold: float = 0.5,
                 allow_overlap: bool = False, batch_size: int = 64) -> list[Span]:
@@ -283,6 +275,55 @@ class MetaIE:
         if isinstance(labels, str):
             labels = [x.strip() for x in labels.split(",")]
         return self.extract_batch([text], [list(labels)], threshold, batch_size, allow_overlap)[0]
+
+
+@dataclass
+class Plan:
+    """Queries of an extraction (text x label), which have text, how labels group per text, and their windows."""
+
+    queries: list[Query]
+    live: list[int]               # indices of queries with non-blank text (window.query indexes this list)
+    per_text: list[list[str]]
+    windows: list[Window]
+
+
+def merge_windows(windows: Sequence[Window], probs: Sequence[np.ndarray], n_queries: int
+                  ) -> list[tuple[np.ndarray, list[tuple[int, int]]]]:
+    """Per query, its tokens' probabilities and offsets; where windows overlap, a token takes the prediction
+    of the window in which it lies furthest from an edge (the earlier window on a tie). Vectorised: one sort
+    per query, so a long document costs little beside the model."""
+    parts: list[list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]] = [[] for _ in range(n_queries)]
+    for k, (w, p) in enumerate(zip(windows, probs)):
+        n = len(w.text_offsets)
+        if n:
+            j = np.arange(n)
+            parts[w.query].append((np.asarray(w.text_offsets, dtype=np.int64).reshape(n, 2),
+                                   np.minimum(j, n - 1 - j), np.full(n, k), np.asarray(p)))
+    out = []
+    for chunks in parts:
+        if not chunks:
+            out.append((np.zeros((0, 3), dtype=np.float32), []))
+            continue
+        offs = np.concatenate([c[0] for c in chunks])
+        cent = np.concatenate([c[1] for c in chunks])
+        order_k = np.concatenate([c[2] for c in chunks])
+        p = np.concatenate([c[3] for c in chunks])
+        # sort by offset, then most central first, then earliest window first; keep the first of each offset
+        idx = np.lexsort((order_k, -cent, offs[:, 1], offs[:, 0]))
+        offs, p = offs[idx], p[idx]
+        first = np.ones(len(idx), dtype=bool)
+        first[1:] = (offs[1:] != offs[:-1]).any(axis=1)
+        out.append((p[first], [(int(s), int(e)) for s, e in offs[first]]))
+    return out
+
+
+def query_spans(q: Query, probs: np.ndarray, offs: list[tuple[int, int]], threshold: float,
+                snap_words: bool = True) -> list[Span]:
+    """Decode one query's merged probabilities into spans (widened to whole words with ``snap_words``)."""
+    spans = decode_tokens(probs, offs, threshold)
+    if snap_words:
+        spans = [(*snap_to_words(q.text, s, e), sc) for s, e, sc in spans]
+    return [Span(s, e, q.label, q.text[s:e], sc) for s, e, sc in dict.fromkeys(spans)]
 
 
 def _labels_per_text(labels, n: int) -> list[list[str]]:

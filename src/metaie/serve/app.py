@@ -13,11 +13,13 @@ from importlib import resources
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
 from ..errors import MetaIEError
+from ..textcheck import text_problem
 from .batcher import MicroBatcher
 
 
@@ -43,6 +45,17 @@ class ExtractRequest(BaseModel):
     task: str | None = Field(None, description="Accepted and echoed back; reserved for task adapters "
                                                "(spans are extracted for the labels as given)")
 
+    @field_validator("text", "labels")
+    @classmethod
+    def _unicode(cls, value, info):
+        """Text a tokenizer cannot take is refused here, per request, before it can join a shared batch."""
+        for i, item in enumerate([value] if isinstance(value, str) else value):
+            problem = text_problem(item) if isinstance(item, str) else None
+            if problem:
+                where = info.field_name if isinstance(value, str) else f"{info.field_name}[{i}]"
+                raise ValueError(f"{where} {problem}")
+        return value
+
 
 class SpanOut(BaseModel):
     start: int
@@ -64,11 +77,13 @@ class ExtractResponse(BaseModel):
     elapsed_ms: float
 
 
-def create_app(model, model_name: str = "", limits: Limits | None = None, max_batch_queries: int = 256,
-               max_wait_ms: float = 5.0, batch_size: int = 64) -> FastAPI:
+def create_app(model, model_name: str = "", limits: Limits | None = None, max_batch_windows: int = 256,
+               max_wait_ms: float = 5.0, batch_size: int = 64, max_batch_tokens: int = 8192,
+               max_call_ms: float = 250.0) -> FastAPI:
     """An app serving ``model`` (loaded once, shared by all requests through a micro-batcher)."""
     limits = limits or Limits()
-    batcher = MicroBatcher(model, max_queries=max_batch_queries, max_wait_ms=max_wait_ms, batch_size=batch_size)
+    batcher = MicroBatcher(model, max_windows=max_batch_windows, max_wait_ms=max_wait_ms, batch_size=batch_size,
+                           max_tokens=max_batch_tokens, max_call_ms=max_call_ms)
 
     @asynccontextmanager
     async def lifespan(_app):
@@ -94,7 +109,7 @@ def create_app(model, model_name: str = "", limits: Limits | None = None, max_ba
     @app.post("/extract", response_model=ExtractResponse, summary="Extract spans for labels from one or more texts",
               responses={413: {"description": "Text or body too large"},
                          422: {"description": "Malformed request or a count limit exceeded"}})
-    async def extract(req: ExtractRequest) -> ExtractResponse:
+    async def extract(req: ExtractRequest) -> JSONResponse:
         texts = [req.text] if isinstance(req.text, str) else req.text
         labels = req.labels.split(",") if isinstance(req.labels, str) else req.labels
         labels = list(dict.fromkeys(x.strip() for x in labels if x.strip()))
@@ -117,9 +132,13 @@ def create_app(model, model_name: str = "", limits: Limits | None = None, max_ba
             spans = await batcher.submit(texts, labels, req.threshold, req.allow_overlap)
         except MetaIEError as e:
             raise HTTPException(422, str(e)) from None
-        return ExtractResponse(results=[ResultOut(spans=[SpanOut(**s.to_dict()) for s in found]) for found in spans],
-                               labels=labels, threshold=req.threshold, task=req.task,
-                               elapsed_ms=round((time.perf_counter() - started) * 1000, 2))
+        except Exception as e:  # answered as JSON and the connection kept, never a bare 500 and a dropped socket
+            first = str(e).splitlines()[0] if str(e) else ""
+            raise HTTPException(500, f"extraction failed: {type(e).__name__}: {first}") from None
+        # Plain dicts built off the event loop: a long text's thousands of spans do not stall other requests.
+        results = await run_in_threadpool(lambda: [{"spans": [s.to_dict() for s in found]} for found in spans])
+        return JSONResponse({"results": results, "labels": labels, "threshold": req.threshold, "task": req.task,
+                             "elapsed_ms": round((time.perf_counter() - started) * 1000, 2)})
 
     @app.get("/health", summary="Liveness, queue length and batching counters")
     async def health() -> dict:

@@ -1,139 +1,213 @@
-"""Micro-batching: requests arriving within a few milliseconds share one model call.
+"""Micro-batching by window: concurrent requests share model calls, and a long text cannot starve short ones.
 
-A single worker task takes the first waiting job, waits ``max_wait_ms`` for company, takes jobs up to
-``max_queries`` (text x label pairs) and runs them in one ``extract_batch`` call on a worker thread (one
-call per distinct threshold), then resolves each job's future. While the model runs, new jobs queue up,
-so batches grow with load.
+Each request is planned into model windows (one per short (text, label) pair; a long text gives many)
+off the model thread, so a request that cannot be encoded fails alone before it joins a batch. A single
+worker waits ``max_wait_ms`` for company, then fills one model call round-robin, one window per waiting
+request per round, up to ``max_windows`` windows and a token budget: a one-word request waits for at most
+one such call, however long the texts of the others are. The budget adapts to the hardware: the batcher
+measures the model's tokens per second and sizes each call to take about ``max_call_ms`` (never more than
+``max_tokens``), so a call is short on a laptop CPU and large on a GPU. A request whose windows are all done is
+decoded and answered on another thread, while the model goes on with the next call. If a model call fails, its windows are split in halves and retried, so only the
+request owning a failing window gets the error; its batch-mates are answered as if it had not been there.
 
->>> batcher = MicroBatcher(model, max_queries=256, max_wait_ms=5)           # doctest: +SKIP
->>> spans = await batcher.submit(["Tom met Anna."], ["person"], 0.5)        # doctest: +SKIP
+>>> batcher = MicroBatcher(model, max_windows=256, max_wait_ms=5)             # doctest: +SKIP
+>>> spans = await batcher.submit(["Tom met Anna."], ["person"], 0.5)          # doctest: +SKIP
 """
 from __future__ import annotations
 
 import asyncio
-import collections
 import concurrent.futures
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 
 @dataclass
 class _Job:
-    texts: list[str]
-    labels: list[str]
+    plan: object                      # metaie.model.tagger.Plan
     threshold: float
     allow_overlap: bool
     future: asyncio.Future
+    probs: list = field(default_factory=list)
+    next: int = 0                     # next window to schedule
+    left: int = 0                     # windows not computed yet
+    error: BaseException | None = None
+
+    def __post_init__(self) -> None:
+        self.probs = [None] * len(self.plan.windows)
+        self.left = len(self.plan.windows)
 
     @property
-    def cost(self) -> int:
-        return len(self.texts) * len(self.labels)
+    def waiting(self) -> bool:
+        return self.next < len(self.plan.windows) and self.error is None and not self.future.done()
 
 
 @dataclass
 class BatchStats:
-    """Counters shown by ``/health``: how many model calls, jobs and queries, and the largest batch."""
+    """Counters shown by ``/health``: model calls, requests, (text, label) pairs, windows, errors."""
 
     batches: int = 0
     jobs: int = 0
     queries: int = 0
+    windows: int = 0
+    job_slots: int = 0                # sum over model calls of the requests sharing it
     max_jobs_in_batch: int = 0
     errors: int = 0
-    sizes: collections.Counter = field(default_factory=collections.Counter)
 
     def to_dict(self) -> dict:
-        return {"batches": self.batches, "jobs": self.jobs, "queries": self.queries, "errors": self.errors,
-                "max_jobs_in_batch": self.max_jobs_in_batch,
-                "mean_jobs_per_batch": round(self.jobs / self.batches, 2) if self.batches else 0.0}
+        return {"batches": self.batches, "jobs": self.jobs, "queries": self.queries, "windows": self.windows,
+                "errors": self.errors, "max_jobs_in_batch": self.max_jobs_in_batch,
+                "mean_jobs_per_batch": round(self.job_slots / self.batches, 2) if self.batches else 0.0}
 
 
 class MicroBatcher:
-    """Collect concurrent extraction jobs into shared model calls (see the module docstring)."""
+    """Collect concurrent extraction requests into shared, fairly filled model calls (see the module docstring)."""
 
-    def __init__(self, model, max_queries: int = 256, max_wait_ms: float = 5.0, batch_size: int = 64):
+    def __init__(self, model, max_windows: int = 256, max_wait_ms: float = 5.0, batch_size: int = 64,
+                 max_tokens: int = 8192, max_call_ms: float = 250.0, first_call_tokens: int = 1024):
         self.model = model
-        self.max_queries = max_queries
+        self.max_windows = max(1, max_windows)
+        self.max_tokens = max(1, max_tokens)
+        self.max_call = max_call_ms / 1000.0
+        self.first_call_tokens = first_call_tokens
+        self.tokens_per_s: float | None = None   # measured on the model calls so far (moving average)
+        # a call always has room for two full windows, so a long text and short requests both advance
+        self.min_tokens = 2 * int(getattr(getattr(model, "config", None), "max_length", 256) or 256)
+        self._budget = 0
         self.max_wait = max_wait_ms / 1000.0
         self.batch_size = batch_size
         self.stats = BatchStats()
-        self._pending: collections.deque[_Job] = collections.deque()
+        self._active: list[_Job] = []
         self._wake: asyncio.Event | None = None
         self._task: asyncio.Task | None = None
         self._task_loop: asyncio.AbstractEventLoop | None = None
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+        self._planner: concurrent.futures.ThreadPoolExecutor | None = None
 
     @property
     def queued(self) -> int:
-        return len(self._pending)
+        return sum(1 for j in self._active if not j.future.done())
 
     async def submit(self, texts: Sequence[str], labels: Sequence[str], threshold: float = 0.5,
                      allow_overlap: bool = False) -> list[list]:
-        """Spans for each text (as ``extract_batch`` returns them), computed in a shared batch."""
+        """Spans for each text (as ``extract_batch`` returns them), computed in shared model calls."""
         loop = asyncio.get_running_loop()
         if self._task is None or self._task.done() or self._task_loop is not loop:
             # (Re)start the worker in this event loop (a test client may run each request in a new loop).
             self._wake, self._task_loop = asyncio.Event(), loop
-            self._pending = collections.deque(j for j in self._pending if j.future.get_loop() is loop)
+            self._active = [j for j in self._active if j.future.get_loop() is loop]
             self._task = loop.create_task(self._loop())
         if self._executor is None:
             self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="metaie-model")
-        job = _Job(list(texts), list(labels), float(threshold), bool(allow_overlap), loop.create_future())
-        self._pending.append(job)
+            self._planner = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="metaie-plan")
+        self.stats.jobs += 1
+        plan = await loop.run_in_executor(self._planner, self.model.plan, list(texts), list(labels))
+        self.stats.queries += len(plan.queries)
+        job = _Job(plan, float(threshold), bool(allow_overlap), loop.create_future())
+        if not plan.windows:  # only empty texts: nothing for the model to do
+            return self.model.finish(plan, [], job.threshold, job.allow_overlap)
+        self._active.append(job)
         self._wake.set()
         return await job.future
+
+    def token_budget(self) -> int:
+        """Tokens for the next model call: about ``max_call_ms`` of work at the measured speed, within ``max_tokens``."""
+        if self.tokens_per_s is None:
+            return min(self.max_tokens, self.first_call_tokens)
+        return max(1, min(self.max_tokens, int(self.tokens_per_s * self.max_call)))
+
+    def _pick(self) -> list[tuple[_Job, int]]:
+        """Windows for one model call: one per waiting request per round, requests with the fewest windows left
+        first; a request whose next window does not fit the budget sits this call out (the others go on)."""
+        picked: list[tuple[_Job, int]] = []
+        tokens, budget = 0, max(self.token_budget(), self.min_tokens)
+        self._budget = budget
+        jobs = sorted((j for j in self._active if j.waiting), key=lambda j: len(j.plan.windows) - j.next)
+        while jobs and len(picked) < self.max_windows:
+            still = []
+            for job in jobs:
+                if len(picked) >= self.max_windows:
+                    break
+                size = len(job.plan.windows[job.next])
+                if picked and tokens + size > budget:
+                    continue
+                picked.append((job, job.next))
+                job.next += 1
+                tokens += size
+                if job.waiting:
+                    still.append(job)
+            jobs = still
+        return picked
 
     async def _loop(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            if not self._pending:
+            self._active = [j for j in self._active if not j.future.done()]  # answered, or the client went away
+            if not any(j.waiting for j in self._active):
                 self._wake.clear()
                 await self._wake.wait()
                 continue
             await asyncio.sleep(self.max_wait)  # let concurrent requests join
-            jobs = [self._pending.popleft()]
-            cost = jobs[0].cost
-            while self._pending and cost + self._pending[0].cost <= self.max_queries:
-                job = self._pending.popleft()
-                jobs.append(job)
-                cost += job.cost
-            jobs = [j for j in jobs if not j.future.cancelled()]  # clients that went away
-            if not jobs:
+            picked = self._pick()
+            if not picked:
                 continue
-            outcome = await loop.run_in_executor(self._executor, self._run, jobs)
-            for job, result in zip(jobs, outcome):
-                if job.future.cancelled():
-                    continue
-                if isinstance(result, BaseException):
-                    job.future.set_exception(result)
+            ready = await loop.run_in_executor(self._executor, self._run, picked)
+            for job in ready:
+                if job.error is not None:
+                    self._answer(job, job.error)
                 else:
-                    job.future.set_result(result)
+                    loop.create_task(self._finish(job))
+            jobs = len({id(j) for j, _ in picked})
             self.stats.batches += 1
-            self.stats.jobs += len(jobs)
-            self.stats.queries += cost
-            self.stats.max_jobs_in_batch = max(self.stats.max_jobs_in_batch, len(jobs))
+            self.stats.windows += len(picked)
+            self.stats.job_slots += jobs
+            self.stats.max_jobs_in_batch = max(self.stats.max_jobs_in_batch, jobs)
 
-    def _run(self, jobs: list[_Job]) -> list:
-        """One ``extract_batch`` call per distinct (threshold, overlap) setting; results split back per job."""
-        groups: dict[tuple[float, bool], list[int]] = collections.defaultdict(list)
-        for i, job in enumerate(jobs):
-            groups[(job.threshold, job.allow_overlap)].append(i)
-        out: list = [None] * len(jobs)
-        for (threshold, overlap), members in groups.items():
-            texts = [t for i in members for t in jobs[i].texts]
-            labels = [jobs[i].labels for i in members for _ in jobs[i].texts]
-            try:
-                spans = self.model.extract_batch(texts, labels, threshold=threshold, batch_size=self.batch_size,
-                                                 allow_overlap=overlap)
-            except Exception as e:  # reported to the waiting requests as a 500, the worker carries on
-                self.stats.errors += 1
-                for i in members:
-                    out[i] = e
-                continue
-            k = 0
-            for i in members:
-                n = len(jobs[i].texts)
-                out[i], k = spans[k:k + n], k + n
-        return out
+    def _run(self, picked: list[tuple[_Job, int]]) -> list[_Job]:
+        """Compute the picked windows (isolating failures); the requests now failed or with every window done."""
+        started = time.perf_counter()
+        self._compute(picked)
+        tokens = sum(len(j.plan.windows[i]) for j, i in picked)
+        if tokens >= self._budget / 2:  # small calls measure overhead more than speed
+            rate = tokens / max(time.perf_counter() - started, 1e-6)
+            self.tokens_per_s = rate if self.tokens_per_s is None else 0.7 * self.tokens_per_s + 0.3 * rate
+        jobs = {id(j): j for j, _ in picked}.values()
+        return [j for j in jobs if j.error is not None or j.left == 0]
+
+    async def _finish(self, job: _Job) -> None:
+        """Decode a request whose windows are all done (off the model thread) and answer it."""
+        loop = asyncio.get_running_loop()
+        try:
+            result = await loop.run_in_executor(self._planner, self.model.finish, job.plan, job.probs,
+                                                job.threshold, job.allow_overlap)
+        except Exception as e:  # a decoding failure fails this request only
+            result = e
+        self._answer(job, result)
+
+    def _answer(self, job: _Job, result) -> None:
+        if job.future.done():
+            return
+        if isinstance(result, BaseException):
+            self.stats.errors += 1
+            job.future.set_exception(result)
+        else:
+            job.future.set_result(result)
+
+    def _compute(self, picked: list[tuple[_Job, int]]) -> None:
+        """One model call for ``picked``; on failure, halves are retried until the failing windows are found."""
+        try:
+            probs = self.model.window_probs([job.plan.windows[i] for job, i in picked], self.batch_size)
+        except Exception as e:
+            if len(picked) == 1:
+                picked[0][0].error = e
+                return
+            half = len(picked) // 2
+            self._compute(picked[:half])
+            self._compute(picked[half:])
+            return
+        for (job, i), p in zip(picked, probs):
+            job.probs[i] = p
+            job.left -= 1
 
     async def close(self) -> None:
         if self._task is not None:
@@ -143,10 +217,11 @@ class MicroBatcher:
             except (asyncio.CancelledError, Exception):
                 pass
             self._task = None
-        for job in self._pending:
+        for job in self._active:
             if not job.future.done():
                 job.future.cancel()
-        self._pending.clear()
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = None
+        self._active.clear()
+        for ex in (self._executor, self._planner):
+            if ex is not None:
+                ex.shutdown(wait=False, cancel_futures=True)
+        self._executor = self._planner = None
