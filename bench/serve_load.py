@@ -61,16 +61,21 @@ async def long_client(base: str, text: str, stop: asyncio.Event, lat: list, erro
     """Send one long text with 2 labels again and again until ``stop`` is set."""
     async with httpx.AsyncClient(base_url=base, timeout=600) as c:
         while not stop.is_set():
-            t = time.perf_counter()
-            try:
-                r = await c.post("/extract", json={"text": text, "labels": ["person", "location"]})
-                if r.status_code != 200:
-                    errors.append(f"HTTP {r.status_code}: {r.text[:100]}")
-                    continue
-            except httpx.HTTPError as e:
-                errors.append(type(e).__name__)
-                continue
-            lat.append(time.perf_counter() - t)
+            await timed_post(c, {"text": text, "labels": ["person", "location"]}, lat, errors)
+
+
+async def timed_post(c, body: dict, lat: list, errors: list) -> None:
+    """POST /extract once; its latency goes to ``lat``, a failure to ``errors``."""
+    t = time.perf_counter()
+    try:
+        r = await c.post("/extract", json=body)
+    except httpx.HTTPError as e:
+        errors.append(type(e).__name__)
+        return
+    if r.status_code != 200:
+        errors.append(f"HTTP {r.status_code}: {r.text[:100]}")
+        return
+    lat.append(time.perf_counter() - t)
 
 
 def short_load(base: str, texts: list[str], labels: list[str], a, long_text: str | None) -> dict:
@@ -108,17 +113,8 @@ async def client(base: str, texts: list[str], labels: list[str], n: int, deadlin
         for i in range(n):
             if time.perf_counter() > deadline:
                 return
-            t = time.perf_counter()
-            try:
-                r = await c.post("/extract", json={"text": texts[(cid * n + i) % len(texts)], "labels": labels,
-                                                   "threshold": 0.5})
-                if r.status_code != 200:
-                    errors.append(f"HTTP {r.status_code}: {r.text[:100]}")
-                    continue
-            except httpx.HTTPError as e:
-                errors.append(type(e).__name__)
-                continue
-            lat.append(time.perf_counter() - t)
+            await timed_post(c, {"text": texts[(cid * n + i) % len(texts)], "labels": labels, "threshold": 0.5},
+                             lat, errors)
 
 
 def main() -> None:

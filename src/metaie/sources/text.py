@@ -22,7 +22,6 @@ True
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 import re
 from collections.abc import Iterable, Iterator
@@ -30,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ConfigError, DataFormatError
+from ..jsonl import read_jsonl, text_lines
 from ..schema import Record, Span
 
 _WORD = re.compile(r"\w+(?:[-'’.]\w+)*|[^\w\s]", re.UNICODE)
@@ -76,27 +76,16 @@ def read_passages(path: str | Path) -> Iterator[str]:
         return
     if not p.is_file():
         raise ConfigError(f"text source {path}: no such file or folder")
-    try:
-        with open(p, encoding="utf-8-sig") as f:
-            if p.suffix.lower() in (".jsonl", ".json", ".ndjson"):
-                for n, line in enumerate(f, 1):
-                    if not line.strip():
-                        continue
-                    try:
-                        obj = json.loads(line)
-                    except json.JSONDecodeError as e:
-                        raise DataFormatError(f"malformed JSON ({e.msg})", path=p, line=n) from None
-                    if isinstance(obj, dict) and isinstance(obj.get("text"), str):
-                        yield from (x for x in obj["text"].split("\n") if x.strip())
-                    elif isinstance(obj, dict) and isinstance(obj.get("words"), list):
-                        yield " ".join(str(w) for w in obj["words"] if str(w).strip())
-                    else:
-                        raise DataFormatError("expected an object with a 'text' string (or a 'words' list)",
-                                              path=p, line=n)
-            else:
-                yield from (line for line in f if line.strip())
-    except UnicodeDecodeError as e:
-        raise DataFormatError(f"not UTF-8 text ({e.reason} at byte {e.start})", path=p) from None
+    if p.suffix.lower() not in (".jsonl", ".json", ".ndjson"):
+        yield from (line for _, line in text_lines(p) if line.strip())
+        return
+    for n, obj in read_jsonl(p):
+        if isinstance(obj.get("text"), str):
+            yield from (x for x in obj["text"].split("\n") if x.strip())
+        elif isinstance(obj.get("words"), list):
+            yield " ".join(str(w) for w in obj["words"] if str(w).strip())
+        else:
+            raise DataFormatError("expected an object with a 'text' string (or a 'words' list)", path=p, line=n)
 
 
 def unique_passages(passages: Iterable[str], min_words: int) -> list[str]:
