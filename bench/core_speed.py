@@ -18,7 +18,7 @@ import torch
 
 
 def sentences(n: int) -> list[str]:
-    from metaie.distill.bundled import build_bundled
+    from metaie.sources.bundled import build_bundled
     recs, _ = build_bundled(sentences=True)
     texts = [r.text for r in recs if 40 <= len(r.text) <= 300]
     return texts[:n]
@@ -36,7 +36,7 @@ def main() -> None:
     a = ap.parse_args()
 
     from metaie.model.tagger import MetaIE, collate
-    from metaie.schema import Query, Span
+    from metaie.records import Query, Span
     from metaie.training import TrainArgs, fit
 
     torch.set_num_threads(torch.get_num_threads())

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 import time
 
-from metaie.evaluation.adapt import StartPoint, evaluate, finetune
+from metaie.evaluation.evaluate import evaluate
+from metaie.training.finetune import StartPoint, finetune
 from metaie.training import TrainArgs
 
 

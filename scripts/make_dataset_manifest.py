@@ -18,7 +18,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from metaie.data_download import sha256_file
+from metaie.datasets.download import sha256_file
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = REPO_ROOT / "src" / "metaie" / "resources" / "datasets.json"
@@ -273,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
         root = Path(args.data_root)
     else:
         sys.path.insert(0, str(REPO_ROOT / "src"))
-        from metaie.data_root import data_root
+        from metaie.datasets.root import data_root
         root = data_root()
     manifest, problems = build(root)
     for p in problems[:20]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from .schema import Span
+from .records import Span
 
 
 def find_all(text: str, answer: str, ignore_case: bool = False) -> list[tuple[int, int]]:

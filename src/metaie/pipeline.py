@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .errors import ConfigError
-from .schema import Query
+from .records import Query
 from .tasks.adapters import Answers, make_adapter
 from .tasks.schema import TaskSchema, load_schema
 from .tasks.structures import Example

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from metaie.data import load_split
+from metaie.datasets import load_split
 from metaie.errors import ConfigError
 from metaie.tasks.adapters import make_adapter, run_gold, training_queries
 from metaie.tasks.schema import load_schema, schema_from_dict

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from metaie.dataset import load_records
+from metaie.sources.distill_set import load_records
 from metaie.distill.builder import DistillConfig, run_distill
 from metaie.errors import MetaIEError
 

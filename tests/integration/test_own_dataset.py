@@ -9,7 +9,8 @@ import yaml
 
 from metaie.cli.main import main
 from metaie.errors import ConfigError
-from metaie.evaluation.adapt import evaluate, task_schema
+from metaie.datasets.schemas import task_schema
+from metaie.evaluation.evaluate import evaluate
 from metaie.tasks.schema import shipped_dir
 
 FIX = Path(__file__).parents[1] / "fixtures" / "tasks"

@@ -9,9 +9,11 @@ import pytest
 import yaml
 
 from metaie.cli.main import main
-from metaie.data import load_split
+from metaie.datasets import load_split
 from metaie.errors import ConfigError
-from metaie.evaluation.adapt import StartPoint, evaluate, few_shot_set, finetune, task_schema
+from metaie.datasets.schemas import task_schema
+from metaie.evaluation.evaluate import evaluate
+from metaie.training.finetune import StartPoint, few_shot_set, finetune
 from metaie.pipeline import Extractor
 from metaie.tasks.adapters import make_adapter
 from metaie.tasks.fewshot import sample_k_shot
@@ -134,7 +136,7 @@ def test_benchmark_config_errors(tmp_path):
 
 
 def test_human_schema_records_hold_every_stage(tmp_path):
-    from metaie.training.human import example_record, human_records, parse_source, transfer_datasets
+    from metaie.sources.human import example_record, human_records, parse_source, transfer_datasets
     recs, info = human_records([str(TINY_RE)])
     gold = load_split(TINY_RE, "train")
     assert len(recs) == len(gold) and info["human_datasets"] == {"tiny_re": len(gold)}

@@ -2,7 +2,7 @@
 import numpy as np
 
 from metaie.model.decoding import decode_tokens, resolve_overlaps
-from metaie.schema import Span
+from metaie.records import Span
 
 OFFS = [(0, 3), (4, 7), (8, 10), (11, 16), (17, 20)]
 

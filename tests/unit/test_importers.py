@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from metaie.distill.importers import (import_bio, import_gliner, import_metaie_tagging,
+from metaie.sources.importers import (import_bio, import_gliner, import_metaie_tagging,
                                       import_pilener_conversations, import_pilener_instruction,
                                       import_sentences_per_type)
 from metaie.errors import DataFormatError

@@ -6,7 +6,7 @@ import stat
 
 import pytest
 
-from metaie.dataset import record_from_dict
+from metaie.sources.distill_set import record_from_dict
 from metaie.errors import ConfigError, DataFormatError, ModelLoadError
 from metaie.jsonl import write_json
 from metaie.model.encoding import check_template

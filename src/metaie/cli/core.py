@@ -112,7 +112,7 @@ def register(app: typer.Typer) -> None:
                 sentences: bool = typer.Option(False, help="Split texts into sentences"),
                 data_root: str = typer.Option(None)) -> None:
         """Convert published label-to-span data into the distillation JSONL format."""
-        from ..distill.convert import convert
+        from ..sources.convert import convert
         report = convert(fmt, [str(p) for p in paths or []], out, sentences=sentences, data_root=data_root)
         typer.echo(json.dumps(report, ensure_ascii=False))
 

@@ -20,8 +20,8 @@ def _mib(n: int) -> str:
 @data_app.command("list")
 def list_cmd(data_root: Optional[str] = _ROOT, manifest: Optional[str] = _MANIFEST) -> None:
     """List the datasets: files, size, and whether each is complete under the data root."""
-    from ..data_download import list_datasets
-    from ..data_root import data_root as resolve
+    from ..datasets.download import list_datasets
+    from ..datasets.root import data_root as resolve
     rows = list_datasets(data_root, manifest)
     typer.echo(f"data root: {resolve(data_root)}")
     width = max(len(r.name) for r in rows) if rows else 4
@@ -39,7 +39,7 @@ def download_cmd(names: list[str] = typer.Argument(..., help="Dataset name(s), o
                  quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar"),
                  manifest: Optional[str] = _MANIFEST) -> None:
     """Fetch dataset files from their public source (or a mirror) and verify each sha256."""
-    from ..data_download import download, load_manifest
+    from ..datasets.download import download, load_manifest
     if names == ["all"]:
         names = sorted(load_manifest(manifest)["datasets"])
     for name in names:
@@ -64,7 +64,7 @@ def check_cmd(folder: str = typer.Argument(..., help="Dataset folder (or a datas
 @data_app.command("path")
 def path_cmd(data_root: Optional[str] = _ROOT) -> None:
     """Print the data root in force."""
-    from ..data_root import data_root as resolve
+    from ..datasets.root import data_root as resolve
     typer.echo(str(resolve(data_root)))
 
 

@@ -48,7 +48,7 @@ def register(app: typer.Typer) -> None:
                  schema: Optional[str] = _SCHEMA, data_root: Optional[str] = _ROOT,
                  threads: Optional[int] = THREADS) -> None:
         """Fine-tune on K shots per label of a task dataset."""
-        from ..evaluation.adapt import StartPoint, finetune as run
+        from ..training.finetune import StartPoint, finetune as run
         from ..threads import set_threads
         from ..training import TrainArgs
         set_threads(threads)
@@ -70,7 +70,7 @@ def register(app: typer.Typer) -> None:
                  json_out: Optional[str] = typer.Option(None, "--json", help="Also write all metrics to this file"),
                  threads: Optional[int] = THREADS) -> None:
         """Score a model on a task dataset split (strict micro F1, per label too)."""
-        from ..evaluation.adapt import evaluate as run
+        from ..evaluation.evaluate import evaluate as run
         from ..jsonl import write_json
         from ..model.tagger import MetaIE
         from ..threads import set_threads

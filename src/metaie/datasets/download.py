@@ -19,8 +19,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
-from .data_root import data_root
-from .errors import ConfigError, DataFormatError, MetaIEError
+from .root import data_root
+from ..errors import ConfigError, DataFormatError, MetaIEError
 
 MIRROR_ENV = "METAIE_DATA_MIRROR"
 RETRIES = 3                  # attempts per file on transient errors (connection, timeout, 429/5xx)
@@ -217,7 +217,7 @@ def _fetch(client, url: str, target: Path, f: dict, bar) -> None:
 
 def _publish(tmp: Path, target: Path) -> None:
     """Give a finished temporary file the usual permissions (mkstemp makes it 0600) and rename it onto target."""
-    from .jsonl import give_usual_mode
+    from ..jsonl import give_usual_mode
     give_usual_mode(tmp)
     os.replace(tmp, target)
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from ..data_root import data_root
+from .root import data_root
 from ..errors import ConfigError, DataFormatError
 from ..tasks.structures import Example
 from . import absa, brat, casie, columns, sniff, spert, srl

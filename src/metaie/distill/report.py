@@ -5,7 +5,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from ..dataset import load_records
+from ..sources.distill_set import load_records
 from ..errors import DataFormatError
 from ..jsonl import atomic_open, read_jsonl
 from .labels import label_frequencies, label_length_distribution

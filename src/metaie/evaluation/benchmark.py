@@ -29,7 +29,8 @@ import yaml
 
 from ..errors import ConfigError, MetaIEError
 from ..jsonl import read_json, write_json
-from .adapt import StartPoint, evaluate, finetune
+from ..training.finetune import StartPoint, finetune
+from .evaluate import evaluate
 from .report import write_reports
 
 KEYS = {"data_root", "datasets", "shots", "seeds", "start_points", "train", "test_limit", "threshold", "zero_shot",

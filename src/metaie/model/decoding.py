@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..schema import Span
+from ..records import Span
 
 O, B, I = 0, 1, 2
 TAGS = ("O", "B", "I")

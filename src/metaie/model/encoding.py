@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..errors import ConfigError
-from ..schema import Span
+from ..records import Span
 from .decoding import B, I, O
 
 IGNORE = -100

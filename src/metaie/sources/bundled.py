@@ -10,10 +10,10 @@ import random
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ..data_root import dataset_dir
-from ..dataset import dedupe_by_text
+from ..datasets.root import dataset_dir
+from .distill_set import dedupe_by_text
 from ..errors import ConfigError
-from ..schema import Record
+from ..records import Record
 from .importers import (ImportReport, import_bio, import_gliner, import_metaie_tagging, import_pilener_instruction,
                         import_sentences_per_type)
 from .sentences import SplitReport, split_into_sentences

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..dataset import dedupe_by_text, save_records
+from .distill_set import dedupe_by_text, save_records
 from ..errors import ConfigError
 from .importers import IMPORTERS
 from .sentences import SplitReport, split_into_sentences

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ConfigError, DataFormatError
-from ..schema import Record, Span
+from ..records import Record, Span
 
 _WORD = re.compile(r"\w+(?:[-'’.]\w+)*|[^\w\s]", re.UNICODE)
 _WIKITEXT = [(" @-@ ", "-"), (" @,@ ", ","), (" @.@ ", ".")]

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from ..alignment import find_all
-from ..schema import Query, Span
+from ..records import Query, Span
 from .schema import TaskSchema
 from .structures import Entity, Event, Example, Relation, Triplet, merge_events
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 from typing import Callable, Iterable, Sequence
 
 from ..errors import ConfigError
-from ..tasks.structures import Example
-from .metrics import PRF
+from .structures import Example
+from ..metrics import PRF
 
 Extract = Callable[[Example], Iterable[tuple]]
 

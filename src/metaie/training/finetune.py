@@ -1,4 +1,4 @@
-"""Few-shot adaptation and evaluation of a model on a task dataset (what ``metaie finetune`` / ``evaluate`` run).
+"""Few-shot adaptation of a model to a task dataset (what ``metaie finetune`` runs).
 
 >>> sorted(StartPoint.__dataclass_fields__)
 ['backbone', 'model', 'name']
@@ -6,19 +6,15 @@
 from __future__ import annotations
 
 import os
-import random
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..data import load_split, resolve
-from ..errors import ConfigError
+from ..datasets import load_split, resolve
+from ..datasets.schemas import task_schema
 from ..jsonl import write_json
-from ..pipeline import Extractor
 from ..tasks.adapters import make_adapter, training_queries
 from ..tasks.fewshot import sample_k_shot
-from ..tasks.schema import TaskSchema, load_schema
-from .tasks import MAIN, score
+from ..tasks.schema import TaskSchema
 
 
 @dataclass
@@ -34,42 +30,6 @@ class StartPoint:
         if self.model:
             return MetaIE.from_pretrained(self.model, device=device)
         return MetaIE.from_backbone(self.backbone, max_length=max_length, stride=stride, device=device, seed=seed)
-
-
-ENTITY_VIEW = {"re", "ee"}  # tasks whose datasets carry entity annotations: ``--task ner`` scores those
-
-
-def task_schema(data: str | os.PathLike, schema: str | os.PathLike | None, task: str | None,
-                root: str | os.PathLike | None = None) -> TaskSchema:
-    """The schema for a dataset: an explicit file, else the shipped one named like the dataset.
-
-    ``task="ner"`` on a relation (or event) dataset reads its entity annotations as NER, with the entity
-    verbalisers of its schema (or an NER ``--schema``).
-    """
-    spec, folder = resolve(data, root)
-    if schema is None:  # a user's folder may carry its own schema.yaml; else the shipped one of that name
-        own = Path(folder) / "schema.yaml"
-        schema = own if own.is_file() else (spec.name if spec.folder else Path(folder).name)
-    s = load_schema(schema)
-    if task == "ner" and spec.task in ENTITY_VIEW:
-        return entity_schema(s, spec.name)
-    if task is not None and task != s.task:
-        raise ConfigError(f"--task {task} does not match the schema's task {s.task!r} ({s.source}); "
-                          f"pass --schema for a {task} schema")
-    if spec.task != s.task:
-        raise ConfigError(f"dataset {spec.name!r} is a {spec.task} dataset but the schema is for {s.task}")
-    return s
-
-
-def entity_schema(s: TaskSchema, dataset: str) -> TaskSchema:
-    """The NER view of a relation/event schema: its entity verbalisers and entity template."""
-    if s.task == "ner":
-        return s
-    if not s.entities:
-        raise ConfigError(f"--task ner on {dataset!r}: its schema {s.source} has no 'entities' verbalisers; "
-                          "pass --schema FILE.yaml with 'task: ner' and 'entities: {CODE: phrase}'")
-    return TaskSchema("ner", entities=dict(s.entities), templates={"entity": s.template("entity")},
-                      source=f"{s.source} (entities, as NER)")
 
 
 def few_shot_set(data, schema: TaskSchema, shots: int, seed: int, root=None, take_all_short: bool = False):
@@ -93,7 +53,7 @@ def finetune(start: StartPoint, data, shots: int, seed: int, out: str | os.PathL
     """Sample K shots, build every stage's gold-conditioned queries, fine-tune; returns (model, FitResult, info)."""
     from collections import Counter
 
-    from ..training import fit
+    from .trainer import fit
     s = task_schema(data, schema, task, root)
     shot = few_shot_set(data, s, shots, seed, root, take_all_short)
     adapter = make_adapter(s)
@@ -111,22 +71,3 @@ def finetune(start: StartPoint, data, shots: int, seed: int, out: str | os.PathL
     if out is not None:
         write_json(Path(out) / "finetune.json", {**info, "steps": result.steps, "seconds": round(result.seconds, 2)})
     return model, result, info
-
-
-def evaluate(model, data, split: str = "test", root=None, schema: str | os.PathLike | None = None,
-             task: str | None = None, threshold: float = 0.5, limit: int | None = None, sample_seed: int = 0,
-             batch_size: int = 64) -> dict:
-    """Predict a split (optionally a seeded random sub-sample of ``limit`` examples) and score it."""
-    s = task_schema(data, schema, task, root)
-    gold = load_split(data, split, root)
-    n_all = len(gold)
-    if limit is not None and limit < n_all:
-        idx = sorted(random.Random(sample_seed).sample(range(n_all), limit))
-        gold = [gold[i] for i in idx]
-    adapter = make_adapter(s)
-    t0 = time.time()
-    pred = Extractor(model, schema=s, threshold=threshold, batch_size=batch_size).predict(gold)
-    scores = score(s.task, [adapter.target(g) for g in gold], pred)
-    return {"task": s.task, "main": MAIN[s.task], "f1": scores[MAIN[s.task]]["f1"], "metrics": scores,
-            "examples": len(gold), "examples_in_split": n_all, "subsampled": len(gold) < n_all,
-            "seconds": round(time.time() - t0, 2), "split": split, "data": str(data)}

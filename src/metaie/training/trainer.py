@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..evaluation.metrics import PRF
-from ..schema import Query
+from ..metrics import PRF
+from ..records import Query
 from ..threads import set_threads
 from .args import TrainArgs
 from .resume import load_state, run_identity, save_state
