@@ -21,7 +21,6 @@ import torch
 
 from _data import conll_sentences
 
-from metaie.model.onnx_backend import OnnxMetaIE
 from metaie.model.onnx_export import export_onnx
 from metaie.model.tagger import MetaIE, collate
 
@@ -44,7 +43,7 @@ def raw_forward_seconds(model: MetaIE, texts, labels, batch_size: int, repeats: 
     windows = model.encode([lab for _ in texts for lab in labels], [t for t in texts for _ in labels])
     windows.sort(key=len)
     batches = [collate(windows[k:k + batch_size], model.pad_id) for k in range(0, len(windows), batch_size)]
-    return timed(lambda: [model._forward(b) for b in batches], repeats)
+    return timed(lambda: [model.runner(b) for b in batches], repeats)
 
 
 def main() -> None:
@@ -82,7 +81,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         export_onnx(model, Path(tmp) / "onnx", quantize="int8")
         for variant in ("fp32", "int8"):
-            om = OnnxMetaIE.from_pretrained(Path(tmp) / "onnx", variant=variant, threads=a.threads)
+            om = MetaIE.from_pretrained(Path(tmp) / "onnx", backend="onnx", variant=variant, threads=a.threads)
             om.extract_batch(texts[:50], labels)  # warm-up
             sec = timed(lambda: om.extract_batch(texts, labels, batch_size=a.batch_size), a.repeats)
             rows[f"ONNX {variant}"] = n_queries / sec

@@ -1,7 +1,7 @@
 """Export a torch MetaIE to ONNX (opset 17, dynamic batch and sequence axes), optionally quantised to int8.
 
 The graph maps token ids (and attention mask, token types) to O/B/I probabilities, so the ONNX
-backend reuses the tagger's windows, batching and decoding unchanged.
+runner reuses the tagger's windows, batching and decoding unchanged.
 
 >>> export_onnx(MetaIE.from_pretrained("models/meta"), "out/onnx", quantize="int8")  # doctest: +SKIP
 PosixPath('out/onnx')
@@ -26,7 +26,7 @@ from .tagger import CONFIG_NAME, MetaIE, collate
 
 
 class _ProbsGraph(torch.nn.Module):
-    """The token classifier followed by a softmax: what ``MetaIE._forward`` returns."""
+    """The token classifier followed by a softmax: what the torch runner returns."""
 
     def __init__(self, model, names: list[str]):
         super().__init__()

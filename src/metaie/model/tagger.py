@@ -14,7 +14,7 @@ import torch
 
 from ..errors import ConfigError, DataFormatError, ModelLoadError
 from ..jsonl import read_text, replace_dir
-from ..schema import Query, Span
+from ..records import Query, Span
 from .backbone import (
     DEFAULT_BACKBONE,
     ID2TAG,
@@ -24,6 +24,7 @@ from .backbone import (
 )
 from .decoding import decode_tokens, resolve_overlaps, snap_to_words
 from .encoding import Window, check_template, encode
+from .runner import Runner, TorchRunner
 
 CONFIG_NAME = "metaie.json"
 FORMAT_VERSION = 1
@@ -76,13 +77,6 @@ class MetaConfig:
         return self
 
 
-def pick_device(device: str | None = None) -> torch.device:
-    """``cuda`` when present unless told otherwise."""
-    if device:
-        return torch.device(device)
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-
 def collate(windows: Sequence[Window], pad_id: int, with_labels: bool = False) -> dict[str, torch.Tensor]:
     """Pad a batch of windows to its own longest window."""
     n, width = len(windows), max(len(w) for w in windows)
@@ -115,14 +109,20 @@ class MetaIE:
     [Span(start=0, end=3, label='person', text='Tom', score=0.97), ...]
     """
 
-    def __init__(self, model, tokenizer, config: MetaConfig, device: str | None = None):
-        self.model = model
+    def __init__(self, runner: Runner, tokenizer, config: MetaConfig):
+        self.runner = runner
         self.tokenizer = tokenizer
         self.config = config
-        self.device = pick_device(device)
-        self.model.to(self.device)
-        self.model.eval()
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+
+    @property
+    def model(self) -> torch.nn.Module | None:
+        """The torch network (what training and saving work on); None on another backend."""
+        return getattr(self.runner, "module", None)
+
+    @property
+    def device(self) -> torch.device:
+        return self.runner.device
 
     # ----------------------------------------------------------------- construction
     @classmethod
@@ -141,13 +141,17 @@ class MetaIE:
             model = load_token_classifier(path, new_head=True)
         cfg = MetaConfig(query_template=query_template, max_length=max_length, stride=stride,
                          backbone=backbone or DEFAULT_BACKBONE)
-        return cls(model, tok, cfg, device=device)
+        return cls(TorchRunner(model, device), tok, cfg)
 
     @classmethod
     def from_pretrained(cls, path: str | os.PathLike | None = None, device: str | None = None,
-                        backend: str = "torch", threads: int | None = None) -> "MetaIE":
+                        backend: str = "torch", threads: int | None = None, variant: str | None = None) -> "MetaIE":
         """Load a metaie model: a directory (Hugging Face files plus ``metaie.json``), the built-in
-        ``metaie-minilm`` (the default when ``path`` is None) or a hub id ``org/name``."""
+        ``metaie-minilm`` (the default when ``path`` is None) or a hub id ``org/name``.
+
+        ``backend="onnx"`` runs an exported directory on ONNX Runtime (``variant`` ``fp32`` or ``int8``;
+        default: the one its ``onnx.json`` names); only the runner differs.
+        """
         if threads:
             torch.set_num_threads(threads)
         from .hub import resolve_model
@@ -156,21 +160,18 @@ class MetaIE:
             raise ModelLoadError(f"{directory} is not a metaie model directory (no {CONFIG_NAME}); to start "
                                  "from a plain encoder use `metaie train --backbone` or MetaIE.from_backbone")
         cfg = MetaConfig.load(directory)
-        if backend == "onnx":
-            from .onnx_backend import (
-                OnnxMetaIE,  # imported lazily: onnxruntime is only needed here
-            )
-            return OnnxMetaIE.load(directory, cfg, threads=threads)  # type: ignore[return-value]
-        if backend != "torch":
+        if backend not in ("torch", "onnx"):
             raise ConfigError(f"backend must be 'torch' or 'onnx', not {backend!r}")
-        tok = load_tokenizer(str(directory))
-        model = load_token_classifier(str(directory), new_head=False)
-        if getattr(model.config, "num_labels", None) != 3:
-            raise ModelLoadError(f"{directory}: expected a 3-tag (O, B, I) head, found {model.config.num_labels}")
-        return cls(model, tok, cfg, device=device)
+        if variant is not None and backend != "onnx":
+            raise ConfigError(f"variant={variant!r} picks an ONNX graph: pass backend='onnx' with it")
+        runner = _onnx_runner(directory, threads, variant) if backend == "onnx" else _torch_runner(directory, device)
+        return cls(runner, load_tokenizer(str(directory)), cfg)
 
     def save_pretrained(self, path: str | os.PathLike, extra: dict | None = None) -> Path:
         """Write a plain Hugging Face token-classification directory plus ``metaie.json``, atomically."""
+        if self.model is None:
+            raise ConfigError(f"a model on the {self.runner.backend} backend cannot be saved as a torch model "
+                              "directory; save or export from the torch model")
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
@@ -195,23 +196,13 @@ class MetaIE:
         return encode(self.tokenizer, labels, texts, self.config.max_length, self.config.stride,
                       self.config.query_template, spans)
 
-    def _forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        batch = {k: v.to(self.device) for k, v in batch.items() if k != "labels"}
-        with torch.inference_mode():
-            if self.device.type == "cuda":
-                with torch.autocast("cuda", dtype=torch.bfloat16):
-                    logits = self.model(**batch).logits
-            else:
-                logits = self.model(**batch).logits
-        return torch.softmax(logits.float(), dim=-1).cpu()
-
     def window_probs(self, windows: Sequence[Window], batch_size: int = 64) -> list[np.ndarray]:
         """O/B/I probabilities of each window's text tokens; windows are batched by length."""
         out: list[np.ndarray | None] = [None] * len(windows)
         order = sorted(range(len(windows)), key=lambda i: len(windows[i]))
         for k in range(0, len(order), batch_size):
             idx = order[k:k + batch_size]
-            probs = self._forward(collate([windows[i] for i in idx], self.pad_id)).numpy()
+            probs = self.runner(collate([windows[i] for i in idx], self.pad_id))
             for row, i in enumerate(idx):
                 out[i] = probs[row, windows[i].text_positions]
         return out  # type: ignore[return-value]
@@ -283,6 +274,18 @@ class MetaIE:
         if isinstance(labels, str):
             labels = [x.strip() for x in labels.split(",")]
         return self.extract_batch([text], [list(labels)], threshold, batch_size, allow_overlap)[0]
+
+
+def _torch_runner(directory: Path, device: str | None) -> TorchRunner:
+    model = load_token_classifier(str(directory), new_head=False)
+    if getattr(model.config, "num_labels", None) != 3:
+        raise ModelLoadError(f"{directory}: expected a 3-tag (O, B, I) head, found {model.config.num_labels}")
+    return TorchRunner(model, device)
+
+
+def _onnx_runner(directory: Path, threads: int | None, variant: str | None) -> Runner:
+    from .onnx_backend import OnnxRunner  # imported lazily: onnxruntime is only needed here
+    return OnnxRunner.load(directory, threads=threads, variant=variant)
 
 
 def _labels_per_text(labels, n: int) -> list[list[str]]:
