@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 
 import torch
-
 from _data import conll_sentences
 
 from metaie.model.onnx_export import export_onnx
@@ -83,7 +82,7 @@ def main() -> None:
         for variant in ("fp32", "int8"):
             om = MetaIE.from_pretrained(Path(tmp) / "onnx", backend="onnx", variant=variant, threads=a.threads)
             om.extract_batch(texts[:50], labels)  # warm-up
-            sec = timed(lambda: om.extract_batch(texts, labels, batch_size=a.batch_size), a.repeats)
+            sec = timed(lambda: om.extract_batch(texts, labels, batch_size=a.batch_size), a.repeats)  # noqa: B023
             rows[f"ONNX {variant}"] = n_queries / sec
     results["backends"] = {}
     for name, qps in rows.items():
@@ -94,7 +93,8 @@ def main() -> None:
     results["labels_sweep"] = {}
     for k in (1, 4, 16, 64):
         labs = (MANY * 4)[:k] if k <= len(MANY) else [f"{MANY[i % len(MANY)]} {i // len(MANY)}" for i in range(k)]
-        sec = timed(lambda: model.extract_batch(sweep_texts, labs, batch_size=a.batch_size), max(1, a.repeats - 1))
+        sec = timed(lambda: model.extract_batch(sweep_texts, labs, batch_size=a.batch_size),  # noqa: B023
+                    max(1, a.repeats - 1))
         q = len(sweep_texts) * k
         results["labels_sweep"][k] = {"qps": q / sec, "texts_per_s": len(sweep_texts) / sec, "seconds": sec}
         print(f"{k:3d} labels x {len(sweep_texts)} texts: {q / sec:9.1f} queries/s, {len(sweep_texts) / sec:8.1f} "

@@ -6,8 +6,8 @@ import sys
 import time
 
 from metaie.evaluation.evaluate import evaluate
-from metaie.training.finetune import StartPoint, finetune
 from metaie.training import TrainArgs
+from metaie.training.finetune import StartPoint, finetune
 
 
 def main(dataset: str = "conll04", limit: int = 200) -> None:

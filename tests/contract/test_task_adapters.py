@@ -29,7 +29,8 @@ EE_S = schema_from_dict({"task": "ee", "events": {"Attack": {"phrase": "attack",
                                                   "Breach": "data breach"},
                          "roles": {"Attacker": "attacker", "Victim": "victim"}})
 SRL_S = schema_from_dict({"task": "srl", "roles": {"ARG0": "agent", "ARG1": "patient"}})
-QA_S = schema_from_dict({"task": "srl", "roles": "questions", "predicates": "given", "templates": {"argument": "{role}"}})
+QA_S = schema_from_dict({"task": "srl", "roles": "questions", "predicates": "given",
+                         "templates": {"argument": "{role}"}})
 ABSA_S = schema_from_dict({"task": "absa", "polarities": {"POS": "positive", "NEG": "negative"}})
 ASTE_S = schema_from_dict({"task": "aste", "polarities": {"POS": "positive", "NEG": "negative"}})
 

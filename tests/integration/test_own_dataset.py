@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from metaie.cli.main import main
-from metaie.errors import ConfigError
 from metaie.datasets.schemas import task_schema
+from metaie.errors import ConfigError
 from metaie.evaluation.evaluate import evaluate
 from metaie.tasks.schema import shipped_dir
 

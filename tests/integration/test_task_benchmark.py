@@ -10,14 +10,16 @@ import yaml
 
 from metaie.cli.main import main
 from metaie.datasets import load_split
-from metaie.errors import ConfigError
 from metaie.datasets.schemas import task_schema
+from metaie.errors import ConfigError
 from metaie.evaluation.evaluate import evaluate
-from metaie.training.finetune import StartPoint, few_shot_set, finetune
 from metaie.pipeline import Extractor
 from metaie.tasks.adapters import make_adapter
 from metaie.tasks.fewshot import sample_k_shot
 from metaie.training import TrainArgs
+from metaie.training.finetune import StartPoint, few_shot_set, finetune
+
+pytestmark = [pytest.mark.slow]  # few-shot fine-tuning and benchmark runs
 
 FIX = Path(__file__).parents[1] / "fixtures" / "tasks"
 TINY_NER, TINY_RE = FIX / "tiny_ner", FIX / "tiny_re"
@@ -202,6 +204,7 @@ def test_benchmark_run_claims(tmp_path):
     import os
     import subprocess
     import sys
+
     from metaie.evaluation.benchmark import _claim
     lock = tmp_path / "r.lock"
     assert _claim(lock) and lock.read_text() == str(os.getpid())

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from metaie.sources.distill_set import dedupe_by_text, load_records, save_records, split_records
-from metaie.sources.sentences import split_record
 from metaie.errors import DataFormatError
 from metaie.records import Record, Span
+from metaie.sources.distill_set import dedupe_by_text, load_records, save_records, split_records
+from metaie.sources.sentences import split_record
 from metaie.training.queries import build_queries
 
 FIX = Path(__file__).parents[1] / "fixtures" / "core"

@@ -1,9 +1,9 @@
 """Bytes that are not UTF-8 in a JSON or JSONL file: a one-line DataFormatError naming file, line and column."""
 import pytest
 
-from metaie.sources.distill_set import load_records
 from metaie.errors import DataFormatError
 from metaie.jsonl import read_json, read_json_items, read_jsonl, read_text, text_lines
+from metaie.sources.distill_set import load_records
 
 GOOD = b'{"text": "Tom was born in Paris."}\n'
 BAD = b'{"text": "Caf\xe9 in Paris."}\n'  # Latin-1 e-acute

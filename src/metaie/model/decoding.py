@@ -10,7 +10,7 @@ import numpy as np
 
 from ..records import Span
 
-O, B, I = 0, 1, 2
+O, B, I = 0, 1, 2  # noqa: E741 - the tag names themselves
 TAGS = ("O", "B", "I")
 
 

@@ -8,6 +8,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -25,6 +26,9 @@ from .backbone import (
 from .decoding import decode_tokens, resolve_overlaps, snap_to_words
 from .encoding import Window, check_template, encode
 from .runner import Runner, TorchRunner
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel
 
 CONFIG_NAME = "metaie.json"
 FORMAT_VERSION = 1
@@ -44,7 +48,7 @@ class MetaConfig:
     task: str | None = None
 
     @classmethod
-    def load(cls, directory: Path) -> "MetaConfig":
+    def load(cls, directory: Path) -> MetaConfig:
         path = directory / CONFIG_NAME
         try:
             data = json.loads(read_text(path))
@@ -65,7 +69,7 @@ class MetaConfig:
             raise ModelLoadError(f"{path}: {e}") from None
         return cfg
 
-    def check(self) -> "MetaConfig":
+    def check(self) -> MetaConfig:
         """Field types and the query template (only ``{label}``); ConfigError naming the field."""
         ints = {"max_length": self.max_length, "stride": self.stride}
         for name, v in ints.items():
@@ -116,7 +120,7 @@ class MetaIE:
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
 
     @property
-    def model(self) -> torch.nn.Module | None:
+    def model(self) -> PreTrainedModel | None:
         """The torch network (what training and saving work on); None on another backend."""
         return getattr(self.runner, "module", None)
 
@@ -127,7 +131,7 @@ class MetaIE:
     # ----------------------------------------------------------------- construction
     @classmethod
     def from_backbone(cls, backbone: str | None = None, max_length: int = 256, stride: int = 64,
-                      query_template: str = "{label}", device: str | None = None, seed: int = 0) -> "MetaIE":
+                      query_template: str = "{label}", device: str | None = None, seed: int = 0) -> MetaIE:
         """A fresh tagger on a backbone (embedded MiniLM-L6 by default) with a new O/B/I head.
 
         The new head is initialised from ``seed`` (the global random state is left as it was): the same
@@ -145,7 +149,7 @@ class MetaIE:
 
     @classmethod
     def from_pretrained(cls, path: str | os.PathLike | None = None, device: str | None = None,
-                        backend: str = "torch", threads: int | None = None, variant: str | None = None) -> "MetaIE":
+                        backend: str = "torch", threads: int | None = None, variant: str | None = None) -> MetaIE:
         """Load a metaie model: a directory (Hugging Face files plus ``metaie.json``), the built-in
         ``metaie-minilm`` (the default when ``path`` is None) or a hub id ``org/name``.
 
@@ -169,17 +173,18 @@ class MetaIE:
 
     def save_pretrained(self, path: str | os.PathLike, extra: dict | None = None) -> Path:
         """Write a plain Hugging Face token-classification directory plus ``metaie.json``, atomically."""
-        if self.model is None:
+        net = self.model
+        if net is None:
             raise ConfigError(f"a model on the {self.runner.backend} backend cannot be saved as a torch model "
                               "directory; save or export from the torch model")
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
         try:
-            self.model.config.id2label, self.model.config.label2id = dict(ID2TAG), {v: k for k, v in ID2TAG.items()}
+            net.config.id2label, net.config.label2id = dict(ID2TAG), {v: k for k, v in ID2TAG.items()}
             from transformers.utils import logging as hf_logging
             hf_logging.disable_progress_bar()
-            self.model.save_pretrained(tmp)
+            net.save_pretrained(tmp)
             self.tokenizer.save_pretrained(tmp)
             (tmp / CONFIG_NAME).write_text(json.dumps(asdict(self.config), indent=2, ensure_ascii=False) + "\n",
                                            encoding="utf-8")

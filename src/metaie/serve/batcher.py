@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import concurrent.futures
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -79,15 +80,18 @@ class MicroBatcher:
             self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="metaie-model")
         job = _Job(list(texts), list(labels), float(threshold), bool(allow_overlap), loop.create_future())
         self._pending.append(job)
+        assert self._wake is not None  # made with the worker above
         self._wake.set()
         return await job.future
 
     async def _loop(self) -> None:
         loop = asyncio.get_running_loop()
+        wake = self._wake
+        assert wake is not None  # submit() makes the event before it starts this worker
         while True:
             if not self._pending:
-                self._wake.clear()
-                await self._wake.wait()
+                wake.clear()
+                await wake.wait()
                 continue
             await asyncio.sleep(self.max_wait)  # let concurrent requests join
             jobs = [self._pending.popleft()]
@@ -138,10 +142,8 @@ class MicroBatcher:
     async def close(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
-            except (asyncio.CancelledError, Exception):
-                pass
             self._task = None
         for job in self._pending:
             if not job.future.done():

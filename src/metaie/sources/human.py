@@ -94,6 +94,7 @@ def human_records(datasets: list[str], root: str | os.PathLike | None = None, ma
     """Records from the few-shot pool split (the training split) of each dataset, with its shipped schema;
     ``max_per_dataset`` draws at most that many examples of each (seeded, in corpus order)."""
     import random
+
     from ..datasets import load_split, resolve
     from ..datasets.schemas import task_schema
     from ..tasks.adapters import make_adapter

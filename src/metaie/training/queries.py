@@ -5,8 +5,8 @@ import random
 from collections import Counter
 from collections.abc import Sequence
 
-from ..sources.distill_set import label_counts
 from ..records import Query, Record
+from ..sources.distill_set import label_counts
 
 
 def build_queries(records: Sequence[Record], neg_ratio: float = 1.0, seed: int = 42,
