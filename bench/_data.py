@@ -6,7 +6,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from metaie.data.registry import load_split  # noqa: E402
+from metaie.datasets.registry import load_split  # noqa: E402
 
 
 def conll_sentences(n: int, split: str = "test") -> list[str]:

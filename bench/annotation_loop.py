@@ -22,9 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 def gold_records(data: str, split: str, n: int, seed: int, root=None):
     """``n`` seeded examples of a split as records with verbalised labels, and the labels."""
-    from metaie.data.registry import load_split
-    from metaie.evaluation.adapt import task_schema
-    from metaie.schema import Record, Span
+    from metaie.datasets.registry import load_split
+    from metaie.datasets.schemas import task_schema
+    from metaie.records import Record, Span
     schema = task_schema(data, None, "ner", root)
     verb = dict(schema.entities)
     exs = load_split(data, split, root)
@@ -77,7 +77,8 @@ def main() -> None:
     from metaie.training import TrainArgs
     pool, labels = gold_records(a.data, "train", a.pool, a.seed, a.data_root)
     heldout, _ = gold_records(a.data, "test", a.heldout, a.seed, a.data_root)
-    args = TrainArgs(epochs=a.epochs, max_steps=a.max_steps, min_epochs=a.min_epochs, lr=a.lr, batch_size=a.batch_size, seed=a.seed,
+    args = TrainArgs(epochs=a.epochs, max_steps=a.max_steps, min_epochs=a.min_epochs, lr=a.lr,
+                     batch_size=a.batch_size, seed=a.seed,
                      threads=a.threads, eval_each_epoch=False)
     rows = run_loop(a.model, pool, heldout, labels, [int(x) for x in a.ks.split(",")], args, a.out,
                     threshold=a.threshold)

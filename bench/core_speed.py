@@ -18,7 +18,7 @@ import torch
 
 
 def sentences(n: int) -> list[str]:
-    from metaie.distill.bundled import build_bundled
+    from metaie.sources.bundled import build_bundled
     recs, _ = build_bundled(sentences=True)
     texts = [r.text for r in recs if 40 <= len(r.text) <= 300]
     return texts[:n]
@@ -36,7 +36,7 @@ def main() -> None:
     a = ap.parse_args()
 
     from metaie.model.tagger import MetaIE, collate
-    from metaie.schema import Query, Span
+    from metaie.records import Query, Span
     from metaie.training import TrainArgs, fit
 
     torch.set_num_threads(torch.get_num_threads())
@@ -66,7 +66,8 @@ def main() -> None:
     qs = [Query(labels[0], t, [Span(0, min(5, len(t)), labels[0], t[:5])]) for t in texts]
     m2 = MetaIE.from_backbone(max_length=128, stride=32)
     bs = 32
-    r = fit(m2, qs[: bs * a.train_steps], None, TrainArgs(epochs=1, batch_size=bs, progress=False, eval_each_epoch=False))
+    args = TrainArgs(epochs=1, batch_size=bs, progress=False, eval_each_epoch=False)
+    r = fit(m2, qs[: bs * a.train_steps], None, args)
     avg_tokens = statistics.mean(len(w) for w in windows)
     out = {"texts": len(texts), "labels": len(labels), "queries": n_queries, "threads": torch.get_num_threads(),
            "mean_window_tokens": round(avg_tokens, 1),

@@ -23,9 +23,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from metaie.model.decoding import decode_tokens, resolve_overlaps, snap_to_words  # noqa: E402
-from metaie.schema import Span  # noqa: E402
+from metaie.records import Span  # noqa: E402
 
-WORDS = "tom was born in paris in 1990 , and anna lives in london with her friend peter .".split()
+WORDS = ["tom", "was", "born", "in", "paris", "in", "1990", ",", "and", "anna", "lives", "in", "london", "with",
+         "her", "friend", "peter", "."]
 
 
 def make_text(n_chars: int) -> tuple[str, list[tuple[int, int]]]:

@@ -109,7 +109,8 @@ def main() -> None:
     sets = {r["set"] for r in rows}
     print(f"\n{len(sampled)} sentences, {a.runs} runs ({sum(r['killed'] for r in rows)} killed and resumed), "
           f"concurrency {a.concurrency}, {a.hogs} busy processes")
-    print("| runs with failures | accounting broken | wrong exit code | distinct finished sets |\n|---:|---:|---:|---:|")
+    print("| runs with failures | accounting broken | wrong exit code | distinct finished sets |\n"
+          "|---:|---:|---:|---:|")
     print(f"| {sum(r['failed'] > 0 for r in rows)} | {sum(not r['accounted'] for r in rows)} | "
           f"{sum(not r['exit_ok'] for r in rows)} | {len(sets)} |")
 

@@ -18,10 +18,8 @@ import time
 from pathlib import Path
 
 import torch
-
 from _data import conll_sentences
 
-from metaie.model.onnx_backend import OnnxMetaIE
 from metaie.model.onnx_export import export_onnx
 from metaie.model.tagger import MetaIE, collate
 
@@ -44,7 +42,7 @@ def raw_forward_seconds(model: MetaIE, texts, labels, batch_size: int, repeats: 
     windows = model.encode([lab for _ in texts for lab in labels], [t for t in texts for _ in labels])
     windows.sort(key=len)
     batches = [collate(windows[k:k + batch_size], model.pad_id) for k in range(0, len(windows), batch_size)]
-    return timed(lambda: [model._forward(b) for b in batches], repeats)
+    return timed(lambda: [model.runner(b) for b in batches], repeats)
 
 
 def main() -> None:
@@ -82,9 +80,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         export_onnx(model, Path(tmp) / "onnx", quantize="int8")
         for variant in ("fp32", "int8"):
-            om = OnnxMetaIE.from_pretrained(Path(tmp) / "onnx", variant=variant, threads=a.threads)
+            om = MetaIE.from_pretrained(Path(tmp) / "onnx", backend="onnx", variant=variant, threads=a.threads)
             om.extract_batch(texts[:50], labels)  # warm-up
-            sec = timed(lambda: om.extract_batch(texts, labels, batch_size=a.batch_size), a.repeats)
+            sec = timed(lambda: om.extract_batch(texts, labels, batch_size=a.batch_size), a.repeats)  # noqa: B023
             rows[f"ONNX {variant}"] = n_queries / sec
     results["backends"] = {}
     for name, qps in rows.items():
@@ -95,7 +93,8 @@ def main() -> None:
     results["labels_sweep"] = {}
     for k in (1, 4, 16, 64):
         labs = (MANY * 4)[:k] if k <= len(MANY) else [f"{MANY[i % len(MANY)]} {i // len(MANY)}" for i in range(k)]
-        sec = timed(lambda: model.extract_batch(sweep_texts, labs, batch_size=a.batch_size), max(1, a.repeats - 1))
+        sec = timed(lambda: model.extract_batch(sweep_texts, labs, batch_size=a.batch_size),  # noqa: B023
+                    max(1, a.repeats - 1))
         q = len(sweep_texts) * k
         results["labels_sweep"][k] = {"qps": q / sec, "texts_per_s": len(sweep_texts) / sec, "seconds": sec}
         print(f"{k:3d} labels x {len(sweep_texts)} texts: {q / sec:9.1f} queries/s, {len(sweep_texts) / sec:8.1f} "

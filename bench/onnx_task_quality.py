@@ -26,14 +26,13 @@ def main() -> None:
 
     import torch
 
-    from metaie.evaluation.adapt import evaluate
-    from metaie.model.onnx_backend import OnnxMetaIE
+    from metaie.evaluation.evaluate import evaluate
     from metaie.model.tagger import MetaIE
 
     torch.set_num_threads(a.threads)
     models = {"torch": lambda: MetaIE.from_pretrained(a.model, device="cpu", threads=a.threads),
-              "onnx_fp32": lambda: OnnxMetaIE.from_pretrained(a.onnx, variant="fp32", threads=a.threads),
-              "onnx_int8": lambda: OnnxMetaIE.from_pretrained(a.onnx, variant="int8", threads=a.threads)}
+              "onnx_fp32": lambda: MetaIE.from_pretrained(a.onnx, backend="onnx", variant="fp32", threads=a.threads),
+              "onnx_int8": lambda: MetaIE.from_pretrained(a.onnx, backend="onnx", variant="int8", threads=a.threads)}
     rows = {}
     for name, load in models.items():
         m = load()

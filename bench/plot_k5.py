@@ -15,7 +15,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 
 def main(src: str, dst: str, k: int = 5) -> None:
-    rows = [r for r in csv.DictReader(open(src, encoding="utf-8")) if int(r["k"]) == k]
+    with open(src, encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f) if int(r["k"]) == k]
     data: dict[str, dict[str, tuple[float, float]]] = defaultdict(dict)
     for r in rows:
         data[r["start"]][r["dataset"]] = (float(r["mean_f1"]), float(r["sd_f1"] or 0))

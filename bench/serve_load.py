@@ -26,7 +26,6 @@ import time
 from pathlib import Path
 
 import httpx
-
 from _data import conll_sentences
 
 ROOT = Path(__file__).resolve().parents[1]

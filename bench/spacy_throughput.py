@@ -87,7 +87,8 @@ def main() -> None:
                 "ratio_to_extract_batch": round(base / statistics.median(v), 3), "spans": spans[k]}
             for k, v in times.items()}
     print(json.dumps({"texts": len(texts), "labels": len(labels), "threads": a.threads, "repeats": a.repeats,
-                      "pipe_batch": a.pipe_batch, "unaligned_per_pass": pipe.unaligned // (2 * a.repeats), "results": rows},
+                      "pipe_batch": a.pipe_batch, "unaligned_per_pass": pipe.unaligned // (2 * a.repeats),
+                      "results": rows},
                      indent=1))
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import sys
 import time
 
-from metaie.evaluation.adapt import StartPoint, evaluate, finetune
+from metaie.evaluation.evaluate import evaluate
 from metaie.training import TrainArgs
+from metaie.training.finetune import StartPoint, finetune
 
 
 def main(dataset: str = "conll04", limit: int = 200) -> None:

@@ -18,7 +18,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from metaie.data_download import sha256_file
+from metaie.datasets.download import sha256_file
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = REPO_ROOT / "src" / "metaie" / "resources" / "datasets.json"
@@ -39,11 +39,13 @@ class Src:
 OVERRIDES: dict[str, dict[str, Src]] = {
     # "readme.md ; ner2idx.json ; rel2idx.json" sit beside the data in PFN's data/<DATASET>/ folder.
     "ade": {f: Src("Coopercoppers/PFN", f"data/ADE/{f}") for f in ("readme.md", "ner2idx.json", "rel2idx.json")},
-    "conll04": {f: Src("Coopercoppers/PFN", f"data/CONLL04/{f}") for f in ("readme.md", "ner2idx.json", "rel2idx.json")},
+    "conll04": {f: Src("Coopercoppers/PFN", f"data/CONLL04/{f}")
+                for f in ("readme.md", "ner2idx.json", "rel2idx.json")},
     # "cc_en_head-0091.jsonl, cc_en_head-0174.jsonl (+LICENSE)": the second name is in the first's folder,
     # LICENSE is dolma's root licence; "{valid,test}.txt, README" share the wikitext-2 folder.
     "web_text_samples": {
-        "dolma_cc_en_sample/cc_en_head-0174.jsonl": Src("allenai/dolma", "tests/data/multiple_files/cc_en_head-0174.jsonl"),
+        "dolma_cc_en_sample/cc_en_head-0174.jsonl": Src("allenai/dolma",
+                                                        "tests/data/multiple_files/cc_en_head-0174.jsonl"),
         "dolma_cc_en_sample/LICENSE": Src("allenai/dolma", "LICENSE"),
         "wikitext2_tokenized/README": Src("pytorch/examples", "word_language_model/data/wikitext-2/README"),
     },
@@ -63,7 +65,8 @@ OVERRIDES: dict[str, dict[str, Src]] = {
 # Citation / licence lines where SOURCE.txt has none in "Key: value" form.
 CITATIONS = {
     "gliner_sample": "Zaratiana, Tomeh, Holat, Charnois (2024), \"GLiNER: Generalist Model for Named Entity "
-                     "Recognition using Bidirectional Transformer\", NAACL 2024; Pile-NER: Zhou et al. (2024) UniversalNER.",
+                     "Recognition using Bidirectional Transformer\", NAACL 2024; "
+                     "Pile-NER: Zhou et al. (2024) UniversalNER.",
     "pilener_391_bio": "Zhou et al. (2024) UniversalNER (Pile-NER); Zamai et al. (2024) SLIMER, arXiv:2407.01272.",
 }
 
@@ -73,7 +76,8 @@ def parse_source(text: str) -> dict[str, str]:
     out: dict[str, str] = {}
     key = None
     for line in text.splitlines():
-        m = re.match(r"^(%s)(?: \([^)]*\))?:\s*(.*)$" % "|".join(re.escape(k) for k in KEYS), line)
+        keys = "|".join(re.escape(k) for k in KEYS)
+        m = re.match(rf"^({keys})(?: \([^)]*\))?:\s*(.*)$", line)
         if m:
             key = m.group(1)
             out[key] = m.group(2).strip()
@@ -119,7 +123,10 @@ def brace_expand(pattern: str) -> list[str]:
         return [pattern]
     body = m.group(1)
     rng = re.fullmatch(r"(\d+)\.\.(\d+)", body)
-    alts = [str(i) for i in range(int(rng.group(1)), int(rng.group(2)) + 1)] if rng else [a.strip() for a in body.split(",")]
+    if rng:
+        alts = [str(i) for i in range(int(rng.group(1)), int(rng.group(2)) + 1)]
+    else:
+        alts = [a.strip() for a in body.split(",")]
     return [e for a in alts for e in brace_expand(pattern[:m.start()] + a + pattern[m.end():])]
 
 
@@ -273,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
         root = Path(args.data_root)
     else:
         sys.path.insert(0, str(REPO_ROOT / "src"))
-        from metaie.data_root import data_root
+        from metaie.datasets.root import data_root
         root = data_root()
     manifest, problems = build(root)
     for p in problems[:20]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 from metaie.model.ship import ship
 
@@ -15,6 +16,6 @@ if __name__ == "__main__":
     scores = None
     if "--scores" in args:
         i = args.index("--scores")
-        scores = json.loads(open(args[i + 1], encoding="utf-8").read())
+        scores = json.loads(Path(args[i + 1]).read_text(encoding="utf-8"))
         del args[i:i + 2]
     print(ship(args[0], args[1], scores))

@@ -9,15 +9,18 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 # Every word any test text uses; anything else would become [UNK] (tests assert it does not).
-VOCAB_WORDS = """
-tom was born in paris , 1990 . anna lives london works at acme corp and met bob on monday the
-person location date organization city company name nothing year country berlin smith visited
-john is a doctor from rome mary went to madrid with her friend peter last friday apple sells phones
-google bought youtube for money price drug disease aspirin causes headache he she it they we
-e ##s ##ed ##ing caf ##é jose é 東 京 大 阪 tokyo osaka love 😀 of new york city . ! ? : ; - ' "
-label text span query entity event happened yesterday pizza good bad service food great terrible
-event trigger attack hacked server stole data via phishing email victim attacker loves hates
-""".split()
+VOCAB_WORDS = ["tom", "was", "born", "in", "paris", ",", "1990", ".", "anna", "lives", "london", "works", "at",
+               "acme", "corp", "and", "met", "bob", "on", "monday", "the", "person", "location", "date",
+               "organization", "city", "company", "name", "nothing", "year", "country", "berlin", "smith", "visited",
+               "john", "is", "a", "doctor", "from", "rome", "mary", "went", "to", "madrid", "with", "her", "friend",
+               "peter", "last", "friday", "apple", "sells", "phones", "google", "bought", "youtube", "for", "money",
+               "price", "drug", "disease", "aspirin", "causes", "headache", "he", "she", "it", "they", "we", "e",
+               "##s", "##ed", "##ing", "caf", "##é", "jose", "é", "東", "京", "大", "阪", "tokyo", "osaka", "love",
+               "😀", "of", "new", "york", "city", ".", "!", "?", ":", ";", "-", "'", '"', "label", "text", "span",
+               "query",
+               "entity", "event", "happened", "yesterday", "pizza", "good", "bad", "service", "food", "great",
+               "terrible", "event", "trigger", "attack", "hacked", "server", "stole", "data", "via", "phishing",
+               "email", "victim", "attacker", "loves", "hates"]
 
 
 def build_tokenizer():

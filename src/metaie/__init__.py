@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from .errors import ConfigError, DataFormatError, MetaIEError, ModelLoadError
-from .schema import Query, Record, Span
+from .records import Query, Record, Span
 
 __version__ = "0.1.0"
 __all__ = ["MetaIE", "Span", "Record", "Query", "MetaIEError", "DataFormatError", "ConfigError",

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from .schema import Span
+from .records import Span
 
 
 def find_all(text: str, answer: str, ignore_case: bool = False) -> list[tuple[int, int]]:
@@ -85,8 +85,10 @@ def bio_to_spans(tags: Sequence[str], offsets: Sequence[tuple[int, int]], text: 
     A tag is ``B-x``, ``I-x``, ``O`` or a bare ``B``/``I``; an ``I`` that does not continue a span of
     the same label opens one (IOB1 and lenient IOB2).
 
-    >>> bio_to_spans(["B-per", "I-per", "O", "B-loc"], [(0, 3), (4, 7), (8, 10), (11, 16)], "Tom Lee in Paris")
-    [Span(start=0, end=7, label='per', text='Tom Lee', score=None), Span(start=11, end=16, label='loc', text='Paris', score=None)]
+    >>> bio_to_spans(["B-per", "I-per", "O", "B-loc"], [(0, 3), (4, 7), (8, 10), (11, 16)],
+    ...              "Tom Lee in Paris")  # doctest: +NORMALIZE_WHITESPACE
+    [Span(start=0, end=7, label='per', text='Tom Lee', score=None),
+     Span(start=11, end=16, label='loc', text='Paris', score=None)]
     """
     spans: list[Span] = []
     cur: list = []  # [label, start, end]

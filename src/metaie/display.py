@@ -5,7 +5,7 @@ from collections.abc import Sequence
 
 from rich.text import Text
 
-from .schema import Span
+from .records import Span
 
 PALETTE = ["bold black on bright_cyan", "bold black on bright_yellow", "bold black on bright_green",
            "bold black on bright_magenta", "bold white on blue", "bold black on orange1", "bold white on red",

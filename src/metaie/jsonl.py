@@ -45,7 +45,7 @@ def open_text(path: str | Path) -> Iterator[Iterator[str]]:
     try:
         yield (line for _, line in lines)
     finally:
-        lines.close()
+        lines.close()  # type: ignore[attr-defined]  # text_lines is a generator: closing it closes the file
 
 
 def read_text(path: str | Path) -> str:
@@ -124,7 +124,7 @@ def give_usual_mode(path: str | Path) -> None:
     if not path.is_dir():
         os.chmod(path, 0o666 & ~mask)
         return
-    for folder, dirs, files in os.walk(path):
+    for folder, _dirs, files in os.walk(path):
         os.chmod(folder, 0o777 & ~mask)
         for name in files:
             os.chmod(os.path.join(folder, name), 0o666 & ~mask)

@@ -5,11 +5,11 @@
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from .errors import ConfigError
-from .schema import Query
+from .records import Query
 from .tasks.adapters import Answers, make_adapter
 from .tasks.schema import TaskSchema, load_schema
 from .tasks.structures import Example

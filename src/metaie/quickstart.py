@@ -50,7 +50,7 @@ def quickstart(out: str | Path = "models/quickstart", records: int = 1500, epoch
     else:
         answers = _show(con, shipped, f"open-label extraction with the shipped meta-model ({DEFAULT_MODEL})")
         report["shipped_spans"] = [[s.to_dict() for s in sp] for sp in answers]
-        con.print(f"Try your own: metaie extract --labels \"person,location\" \"Your text here.\"")
+        con.print("Try your own: metaie extract --labels \"person,location\" \"Your text here.\"")
     if not train:
         return report
     con.rule("the method, in minutes: meta-train a small model yourself")

@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from metaie.data_download import load_manifest, sha256_file
-from metaie.data_root import data_root
+from metaie.datasets.download import load_manifest, sha256_file
+from metaie.datasets.root import data_root
 
 RAW = re.compile(r"^https://raw\.githubusercontent\.com/[\w.-]+/[\w.-]+/[0-9a-f]{40}/\S+$")
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from metaie.data import load_split
+from metaie.datasets import load_split
 from metaie.errors import ConfigError
 from metaie.tasks.adapters import make_adapter, run_gold, training_queries
 from metaie.tasks.schema import load_schema, schema_from_dict
@@ -29,7 +29,8 @@ EE_S = schema_from_dict({"task": "ee", "events": {"Attack": {"phrase": "attack",
                                                   "Breach": "data breach"},
                          "roles": {"Attacker": "attacker", "Victim": "victim"}})
 SRL_S = schema_from_dict({"task": "srl", "roles": {"ARG0": "agent", "ARG1": "patient"}})
-QA_S = schema_from_dict({"task": "srl", "roles": "questions", "predicates": "given", "templates": {"argument": "{role}"}})
+QA_S = schema_from_dict({"task": "srl", "roles": "questions", "predicates": "given",
+                         "templates": {"argument": "{role}"}})
 ABSA_S = schema_from_dict({"task": "absa", "polarities": {"POS": "positive", "NEG": "negative"}})
 ASTE_S = schema_from_dict({"task": "aste", "polarities": {"POS": "positive", "NEG": "negative"}})
 

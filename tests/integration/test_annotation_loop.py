@@ -7,7 +7,7 @@ import pytest
 from metaie.errors import ConfigError
 from metaie.integrations import label_studio
 from metaie.integrations.loop import run_loop, span_prf
-from metaie.schema import Record, Span
+from metaie.records import Record, Span
 from metaie.training import TrainArgs
 
 

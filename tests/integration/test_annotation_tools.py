@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from metaie.dataset import load_records
 from metaie.errors import DataFormatError
 from metaie.integrations import doccano, label_studio
-from metaie.schema import Span
+from metaie.records import Span
+from metaie.sources.distill_set import load_records
 
 ROOT = Path(__file__).parents[2]
 
@@ -44,7 +44,7 @@ def test_doccano_round_trip_keeps_offsets(tmp_path, unit):
                    for (s, e, _), (cs, ce, _) in zip(lines[1]["label"], TEXTS[1][2]))
     recs, rep = doccano.read_file(path, offsets=unit)
     assert rep["spans"] == 8
-    for (rid, t, tr), r in zip(TEXTS, recs):
+    for (rid, _t, tr), r in zip(TEXTS, recs):
         assert r["id"] == rid and r["text"] == t
         assert [(s["start"], s["end"], s["label"]) for s in r["spans"]] == sorted(tr)
 
@@ -109,7 +109,7 @@ def test_label_studio_tasks_validate_against_config_and_round_trip(tmp_path):
     p.write_text(json.dumps(export, ensure_ascii=False), encoding="utf-8")
     recs, rep = label_studio.read_export(p)
     assert rep["records"] == 2 and rep["spans"] == 8
-    for (rid, t, tr), r in zip(TEXTS, recs):
+    for (rid, _t, tr), r in zip(TEXTS, recs):
         assert r["id"] == rid and [(s["start"], s["end"], s["label"]) for s in r["spans"]] == sorted(tr)
 
 

@@ -18,6 +18,8 @@ from metaie.evaluation import benchmark
 from metaie.evaluation.benchmark import run_benchmark
 from metaie.evaluation.report import markdown, summarise
 
+pytestmark = [pytest.mark.slow]  # benchmark worker processes
+
 SRC = Path(__file__).parents[2] / "src"
 
 

@@ -28,6 +28,7 @@ def train_args(backbone, out, epochs=60):
             "--stride", 8, "--dev-fraction", 0, "--neg-ratio", 0.5, "--seed", 3]
 
 
+@pytest.mark.slow
 def test_import_train_extract(tmp_path, tiny_backbone):
     out = tmp_path / "gl.jsonl"
     p = run("import", "gliner", FIX / "gliner.json", "--out", out)
@@ -48,6 +49,7 @@ def test_import_train_extract(tmp_path, tiny_backbone):
     assert "[person" in p.stdout
 
 
+@pytest.mark.slow
 def test_train_killed_then_resumed_matches_uninterrupted(tmp_path, tiny_backbone):
     from metaie.model.tagger import MetaIE
     ref = tmp_path / "ref"

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from metaie import data_download
-from metaie.data_download import download, list_datasets, load_manifest
+from metaie.datasets import download as data_download
+from metaie.datasets.download import download, list_datasets, load_manifest
 from metaie.errors import DataFormatError, MetaIEError
 
 FILES = {  # relative path -> bytes: a tiny dataset in two folders

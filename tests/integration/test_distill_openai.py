@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from metaie.dataset import load_records
 from metaie.distill.builder import DistillConfig, run_distill
 from metaie.errors import MetaIEError
+from metaie.sources.distill_set import load_records
 
 
 def cfg_for(srv, corpus, out, **kw) -> DistillConfig:

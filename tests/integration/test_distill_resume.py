@@ -9,6 +9,10 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
+pytestmark = [pytest.mark.slow]  # kills and resumes distill subprocesses
+
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 
 

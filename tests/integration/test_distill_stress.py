@@ -19,6 +19,8 @@ import pytest
 from metaie.cli.main import main
 from metaie.distill.corpus import sample_sentences
 
+pytestmark = [pytest.mark.slow]  # many concurrent teacher calls with faults
+
 N_SENTENCES, CONCURRENCY, MAX_ROUNDS = 40, (8, 32, 16), 8
 
 

@@ -8,8 +8,9 @@ import pytest
 import yaml
 
 from metaie.cli.main import main
+from metaie.datasets.schemas import task_schema
 from metaie.errors import ConfigError
-from metaie.evaluation.adapt import evaluate, task_schema
+from metaie.evaluation.evaluate import evaluate
 from metaie.tasks.schema import shipped_dir
 
 FIX = Path(__file__).parents[1] / "fixtures" / "tasks"

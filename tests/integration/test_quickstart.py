@@ -2,7 +2,7 @@
 import pytest
 from rich.console import Console
 
-from metaie.data_root import data_root
+from metaie.datasets.root import data_root
 from metaie.model import hub
 from metaie.quickstart import DEMO, quickstart
 

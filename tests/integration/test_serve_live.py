@@ -13,6 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+pytestmark = [pytest.mark.slow, pytest.mark.server]  # a real uvicorn server in a subprocess
+
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 TEXT = "tom was born in paris in 1990 ."
@@ -31,7 +33,7 @@ def server(tiny_backbone, tmp_path_factory):
         tmp_path_factory.mktemp("serve") / "tiny")
     port = free_port()
     env = dict(os.environ, PYTHONPATH=SRC + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    log = open(tmp_path_factory.mktemp("log") / "server.log", "w+")
+    log = open(tmp_path_factory.mktemp("log") / "server.log", "w+")  # noqa: SIM115 - the server's log, closed at teardown
     proc = subprocess.Popen([sys.executable, "-m", "metaie", "serve", "--model", str(model_dir), "--port", str(port),
                              "--threads", "1", "--max-body-bytes", "200000", "--log-level", "warning"],
                             env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -4,9 +4,9 @@ import shutil
 
 import pytest
 
-spacy = pytest.importorskip("spacy")
+from metaie.records import Span
 
-from metaie.schema import Span
+spacy = pytest.importorskip("spacy")
 
 TEXTS = ["Tom was born in Paris in 1990 .", "Anna lives in London and works at Acme Corp .",
          "Mary went to Madrid with her friend Peter last friday .", "John is a doctor from Rome ."]

@@ -6,7 +6,7 @@ import torch
 
 from metaie.errors import ConfigError, ModelLoadError
 from metaie.model.tagger import MetaIE
-from metaie.schema import Query, Span
+from metaie.records import Query, Span
 from metaie.training import TrainArgs, fit
 from metaie.training.trainer import span_f1
 

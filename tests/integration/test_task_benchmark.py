@@ -9,13 +9,17 @@ import pytest
 import yaml
 
 from metaie.cli.main import main
-from metaie.data import load_split
+from metaie.datasets import load_split
+from metaie.datasets.schemas import task_schema
 from metaie.errors import ConfigError
-from metaie.evaluation.adapt import StartPoint, evaluate, few_shot_set, finetune, task_schema
+from metaie.evaluation.evaluate import evaluate
 from metaie.pipeline import Extractor
 from metaie.tasks.adapters import make_adapter
 from metaie.tasks.fewshot import sample_k_shot
 from metaie.training import TrainArgs
+from metaie.training.finetune import StartPoint, few_shot_set, finetune
+
+pytestmark = [pytest.mark.slow]  # few-shot fine-tuning and benchmark runs
 
 FIX = Path(__file__).parents[1] / "fixtures" / "tasks"
 TINY_NER, TINY_RE = FIX / "tiny_ner", FIX / "tiny_re"
@@ -134,7 +138,7 @@ def test_benchmark_config_errors(tmp_path):
 
 
 def test_human_schema_records_hold_every_stage(tmp_path):
-    from metaie.training.human import example_record, human_records, parse_source, transfer_datasets
+    from metaie.sources.human import example_record, human_records, parse_source, transfer_datasets
     recs, info = human_records([str(TINY_RE)])
     gold = load_split(TINY_RE, "train")
     assert len(recs) == len(gold) and info["human_datasets"] == {"tiny_re": len(gold)}
@@ -200,6 +204,7 @@ def test_benchmark_run_claims(tmp_path):
     import os
     import subprocess
     import sys
+
     from metaie.evaluation.benchmark import _claim
     lock = tmp_path / "r.lock"
     assert _claim(lock) and lock.read_text() == str(os.getpid())

@@ -13,8 +13,9 @@ def tiny_gpt2(tmp_path_factory):
     from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
 
     torch.manual_seed(0)
-    words = ("[UNK] <eos> extract some short important information from the following sentence : tom was born in "
-             "paris . ( format - < label > span ) ) person").split()
+    words = ["[UNK]", "<eos>", "extract", "some", "short", "important", "information", "from", "the", "following",
+             "sentence", ":", "tom", "was", "born", "in", "paris", ".", "(", "format", "-", "<", "label", ">", "span",
+             ")", ")", "person"]
     vocab = {w: i for i, w in enumerate(dict.fromkeys(words))}
     tok = Tokenizer(models.WordLevel(vocab=vocab, unk_token="[UNK]"))
     tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()

@@ -9,7 +9,7 @@ import torch
 import typer
 
 from metaie.cli.main import app, main
-from metaie.schema import Query, Span
+from metaie.records import Query, Span
 from metaie.training import TrainArgs, fit
 
 TINY_NER = Path(__file__).parents[1] / "fixtures" / "tasks" / "tiny_ner"

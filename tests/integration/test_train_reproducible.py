@@ -10,6 +10,8 @@ from metaie.errors import ConfigError
 from metaie.training import TrainArgs
 from metaie.training.meta import meta_train
 
+pytestmark = [pytest.mark.slow]  # trains twice and interrupts subprocess runs
+
 FIX = Path(__file__).parents[1] / "fixtures" / "core"
 
 

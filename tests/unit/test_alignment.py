@@ -1,6 +1,6 @@
 """Golden cases for answer alignment and word-level BIO conversion."""
 from metaie.alignment import align_answer, bio_to_spans, find_all, join_words, spans_to_bio, word_offsets
-from metaie.schema import Span
+from metaie.records import Span
 
 
 def test_exact_then_case_insensitive_all_occurrences():

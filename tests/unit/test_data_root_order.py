@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from metaie import data_root as dr
+from metaie.datasets import root as dr
 from metaie.errors import ConfigError
 
 
@@ -27,7 +27,7 @@ def test_order(tmp_path, monkeypatch):
 
 def test_beside_repository_layout():
     """In a checkout, shared/data beside the repository root is found when it exists."""
-    repo = Path(dr.__file__).resolve().parents[2]
+    repo = Path(dr.__file__).resolve().parents[3]  # src/metaie/datasets/root.py
     found = dr._beside_repository()
     expected = repo.parent / "shared" / "data"
     assert found == (expected if expected.is_dir() and (repo / "pyproject.toml").exists() else None)

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from metaie.dataset import dedupe_by_text, load_records, save_records, split_records
-from metaie.distill.sentences import split_record
 from metaie.errors import DataFormatError
-from metaie.schema import Record, Span
+from metaie.records import Record, Span
+from metaie.sources.distill_set import dedupe_by_text, load_records, save_records, split_records
+from metaie.sources.sentences import split_record
 from metaie.training.queries import build_queries
 
 FIX = Path(__file__).parents[1] / "fixtures" / "core"
@@ -96,14 +96,17 @@ def test_training_queries_are_the_same_in_every_process():
     would see other queries than the interrupted one and start afresh."""
     import subprocess
     import sys
-    code = ("from metaie.schema import Record, Span\n"
-            "from metaie.dataset import label_counts\n"
+    code = ("from metaie.records import Record, Span\n"
+            "from metaie.sources.distill_set import label_counts\n"
             "from metaie.training.queries import build_queries\n"
             "labs = ['person', 'city', 'year', 'company', 'river', 'drug', 'team', 'award']\n"
             "recs = [Record(f'Tom met Ann {i} .', [Span(0, 3, labs[i % 8]), Span(8, 11, labs[(i * 3 + 1) % 8])])\n"
             "        for i in range(40)]\n"
             "qs = build_queries(recs, neg_ratio=2.0, seed=7, label_freq=label_counts(recs))\n"
             "print([(q.label, q.text) for q in qs])\n")
-    outs = {subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONHASHSEED": str(h)},
+    import metaie
+    src = str(Path(metaie.__file__).resolve().parents[1])  # the package under test, not an installed copy
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
+    outs = {subprocess.run([sys.executable, "-c", code], env={**env, "PYTHONHASHSEED": str(h)},
                            capture_output=True, text=True, check=True).stdout for h in (1, 2, 3)}
     assert len(outs) == 1 and "Tom met Ann" in outs.pop()

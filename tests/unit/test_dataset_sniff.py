@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from metaie.data import load_split, resolve
-from metaie.data.sniff import HEAD_CHARS, head_lines
+from metaie.datasets import load_split, resolve
+from metaie.datasets.sniff import HEAD_CHARS, head_lines
 from metaie.errors import DataFormatError
 
 

@@ -2,7 +2,7 @@
 import numpy as np
 
 from metaie.model.decoding import decode_tokens, resolve_overlaps
-from metaie.schema import Span
+from metaie.records import Span
 
 OFFS = [(0, 3), (4, 7), (8, 10), (11, 16), (17, 20)]
 
@@ -71,7 +71,8 @@ def test_resolve_overlaps_equals_the_pairwise_rule_on_random_spans():
         starts = rng.integers(0, 60, n)
         lens = rng.integers(1, 9, n)  # decoding never makes empty spans
         scores = rng.choice([0.2, 0.5, 0.5, 0.9, None], n)  # ties and missing scores
-        spans = [Span(int(s), int(s + k), "abc"[i % 3], score=sc) for i, (s, k, sc) in enumerate(zip(starts, lens, scores))]
+        spans = [Span(int(s), int(s + k), "abc"[i % 3], score=sc)
+                 for i, (s, k, sc) in enumerate(zip(starts, lens, scores))]
         assert resolve_overlaps(spans) == _resolve_pairwise(spans), trial
 
 

@@ -8,9 +8,9 @@ import pytest
 
 from metaie.distill.labels import add_negatives, cap_per_label, label_frequencies, normalise_label
 from metaie.errors import ConfigError
-from metaie.schema import Record, Span
-from metaie.teacher.cache import ResponseCache, cache_key
+from metaie.records import Record, Span
 from metaie.teacher.base import Completion
+from metaie.teacher.cache import ResponseCache, cache_key
 from metaie.teacher.prompts import builtin_versions, load_template
 from metaie.teacher.retry import RateLimiter, RetryPolicy
 

@@ -4,7 +4,7 @@ import pytest
 from metaie.errors import ConfigError
 from metaie.model.decoding import B, I, O
 from metaie.model.encoding import IGNORE, encode, unreachable
-from metaie.schema import Span
+from metaie.records import Span
 
 
 @pytest.fixture()

@@ -3,10 +3,15 @@ from pathlib import Path
 
 import pytest
 
-from metaie.distill.importers import (import_bio, import_gliner, import_metaie_tagging,
-                                      import_pilener_conversations, import_pilener_instruction,
-                                      import_sentences_per_type)
 from metaie.errors import DataFormatError
+from metaie.sources.importers import (
+    import_bio,
+    import_gliner,
+    import_metaie_tagging,
+    import_pilener_conversations,
+    import_pilener_instruction,
+    import_sentences_per_type,
+)
 
 FIX = Path(__file__).parents[1] / "fixtures" / "core"
 

@@ -1,9 +1,9 @@
 """Bytes that are not UTF-8 in a JSON or JSONL file: a one-line DataFormatError naming file, line and column."""
 import pytest
 
-from metaie.dataset import load_records
 from metaie.errors import DataFormatError
 from metaie.jsonl import read_json, read_json_items, read_jsonl, read_text, text_lines
+from metaie.sources.distill_set import load_records
 
 GOOD = b'{"text": "Tom was born in Paris."}\n'
 BAD = b'{"text": "Caf\xe9 in Paris."}\n'  # Latin-1 e-acute
@@ -42,10 +42,10 @@ def test_whole_json_file(tmp_path, read):
 
 
 def _loaders():
-    from metaie.data.absa import read_absa_e2e
-    from metaie.data.brat import read_ann
-    from metaie.data.columns import read_bio, sniff_tag_first
-    from metaie.data.srl import read_conll_srl, read_qasrl
+    from metaie.datasets.absa import read_absa_e2e
+    from metaie.datasets.brat import read_ann
+    from metaie.datasets.columns import read_bio, sniff_tag_first
+    from metaie.datasets.srl import read_conll_srl, read_qasrl
     return [
         ("bio", b"Tom\tB-PER\nwas\tO\n\nCaf\xe9\tO\n", 4, 4, read_bio),
         ("sniff", b"Tom\tB-PER\nwas\tO\n\nCaf\xe9\tO\n", 4, 4, sniff_tag_first),

@@ -6,11 +6,11 @@ import stat
 
 import pytest
 
-from metaie.dataset import record_from_dict
 from metaie.errors import ConfigError, DataFormatError, ModelLoadError
 from metaie.jsonl import write_json
 from metaie.model.encoding import check_template
 from metaie.model.tagger import MetaIE
+from metaie.sources.distill_set import record_from_dict
 
 
 @pytest.fixture()

@@ -60,5 +60,6 @@ def test_build_on_a_tiny_root(gen, tmp_path):
     a, stray = sorted(toy["files"], key=lambda f: f["path"] != "sub/a.txt")
     assert a == {"path": "sub/a.txt", "size": 3, "sha256": hashlib.sha256(b"abc").hexdigest(),
                  "url": "https://raw.githubusercontent.com/o/r/" + "c" * 40 + "/corpus/sub/a.txt"}
-    assert stray["url"] is None and "by hand" in stray["note"] and problems == ["toy/stray.bin: no rule in SOURCE.txt maps it"]
+    assert stray["url"] is None and "by hand" in stray["note"]
+    assert problems == ["toy/stray.bin: no rule in SOURCE.txt maps it"]
     assert json.loads(gen.dumps(manifest)) == manifest

@@ -33,11 +33,11 @@ def test_export_layout(exported):
 
 
 def test_fp32_same_probabilities_and_spans(exported, assert_no_unk):
-    from metaie.model.onnx_backend import OnnxMetaIE
+    from metaie.model.tagger import MetaIE
     torch_model, out = exported
     for t in TEXTS:
         assert_no_unk(t)
-    onnx_model = OnnxMetaIE.from_pretrained(out, variant="fp32")
+    onnx_model = MetaIE.from_pretrained(out, backend="onnx", variant="fp32")
     # Long text: several windows per query at max_length 32.
     assert len(onnx_model.encode(["person"], [TEXTS[2]])) > 1
     a = torch_model.query_probs(LABELS * 3, [t for t in TEXTS for _ in LABELS])
@@ -56,11 +56,11 @@ def test_fp32_same_probabilities_and_spans(exported, assert_no_unk):
 
 
 def test_int8_close_and_default(exported):
-    from metaie.model.onnx_backend import OnnxMetaIE
+    from metaie.model.onnx_backend import OnnxRunner
     from metaie.model.tagger import MetaIE
     torch_model, out = exported
     q = MetaIE.from_pretrained(out, backend="onnx", threads=1)
-    assert isinstance(q, OnnxMetaIE) and q.variant == "int8"
+    assert isinstance(q.runner, OnnxRunner) and q.runner.variant == "int8"
     a = torch_model.query_probs(LABELS, [TEXTS[0]] * 4)
     b = q.query_probs(LABELS, [TEXTS[0]] * 4)
     diff = max(float(np.abs(pa - pb).max()) for (pa, _), (pb, _) in zip(a, b))
@@ -68,12 +68,30 @@ def test_int8_close_and_default(exported):
 
 
 def test_bad_variant_and_missing_file(exported, tmp_path):
-    from metaie.model.onnx_backend import OnnxMetaIE
+    from metaie.model.tagger import MetaIE
     _, out = exported
     with pytest.raises(ConfigError, match="variant"):
-        OnnxMetaIE.from_pretrained(out, variant="int4")
+        MetaIE.from_pretrained(out, backend="onnx", variant="int4")
+    with pytest.raises(ConfigError, match="backend='onnx'"):
+        MetaIE.from_pretrained(out, variant="int8")
     with pytest.raises(ModelLoadError, match="not a metaie model directory"):
-        OnnxMetaIE.from_pretrained(tmp_path)
+        MetaIE.from_pretrained(tmp_path, backend="onnx")
+
+
+def test_one_class_whatever_the_backend(exported, tmp_path):
+    """The backend swaps the runner, not the wrapper: an ONNX-loaded model is a plain MetaIE (built by its own
+    __init__), and saving it as a torch directory is refused with one clear line."""
+    from metaie.model.onnx_backend import OnnxRunner
+    from metaie.model.runner import TorchRunner
+    from metaie.model.tagger import MetaIE
+    torch_model, out = exported
+    q = MetaIE.from_pretrained(out, backend="onnx", variant="fp32")
+    assert type(q) is MetaIE and type(torch_model) is MetaIE
+    assert isinstance(q.runner, OnnxRunner) and isinstance(torch_model.runner, TorchRunner)
+    assert q.model is None and q.device.type == "cpu" and q.config.max_length == torch_model.config.max_length
+    with pytest.raises(ConfigError, match="onnx backend cannot be saved"):
+        q.save_pretrained(tmp_path / "copy")
+    assert not (tmp_path / "copy").exists()
 
 
 def test_export_rejects_unknown_quantisation(tiny_tagger, tmp_path):

@@ -9,8 +9,8 @@ import pytest
 
 from metaie.errors import ConfigError, DataFormatError
 from metaie.sources import SourceSpec, load_mixture, parse_source_arg
+from metaie.sources.human import expand_names, transfer_datasets
 from metaie.sources.text import TextOptions, extract_records, text_records
-from metaie.training.human import expand_names, transfer_datasets
 from metaie.training.meta import mix_queries
 
 ROOT = Path(__file__).parents[2]

@@ -5,13 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from metaie.data import load_split, resolve
-from metaie.data.absa import read_absa_e2e, read_aste
-from metaie.data.brat import read_standoff_dir
-from metaie.data.casie import document_split, read_casie
-from metaie.data.columns import read_bio
-from metaie.data.spert import read_dygie, read_oneie, read_spert
-from metaie.data.srl import read_conll_srl, read_qasrl
+from metaie.datasets import load_split, resolve
+from metaie.datasets.absa import read_absa_e2e, read_aste
+from metaie.datasets.brat import read_standoff_dir
+from metaie.datasets.casie import document_split, read_casie
+from metaie.datasets.columns import read_bio
+from metaie.datasets.spert import read_dygie, read_oneie, read_spert
+from metaie.datasets.srl import read_conll_srl, read_qasrl
 from metaie.errors import ConfigError, DataFormatError
 
 FIX = Path(__file__).parents[1] / "fixtures" / "tasks"

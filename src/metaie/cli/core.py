@@ -19,7 +19,9 @@ def _labels(labels: str) -> list[str]:
 
 def register(app: typer.Typer) -> None:
     @app.command()
-    def train(data: list[str] = typer.Option(None, "--data", "-d", help="Source(s): distillation JSONL file(s), 'bundled', 'bundled:ner', 'bundled:open', 'human:DS,...', 'human-except:DS,...', 'text:CORPUS' (teacher-free); SOURCE@WEIGHT scales a source's queries"),
+    def train(data: list[str] = typer.Option(None, "--data", "-d", help=(
+                  "Source(s): distillation JSONL file(s), 'bundled', 'bundled:ner', 'bundled:open', 'human:DS,...', "
+                  "'human-except:DS,...', 'text:CORPUS' (teacher-free); SOURCE@WEIGHT scales a source's queries")),
               mixture: Path = typer.Option(None, help="YAML mixture file of sources with weights (added to --data)"),
               out: Path = typer.Option(..., "--out", "-o", help="Output model directory"),
               backbone: str = typer.Option(None, help="HF model name or path (default: embedded all-MiniLM-L6-v2)"),
@@ -41,8 +43,8 @@ def register(app: typer.Typer) -> None:
               data_root: str = typer.Option(None, help="Data root (default: $METAIE_DATA or shared/data)"),
               device: str = typer.Option(None, help="cpu or cuda (default: cuda when present)")) -> None:
         """Meta-train a label-to-span tagger on a distillation set (or on task datasets' human annotations)."""
-        from ..training import TrainArgs
         from ..sources import load_mixture
+        from ..training import TrainArgs
         from ..training.meta import meta_train, queries_of
         sources: list = list(data or []) + (load_mixture(mixture) if mixture is not None else [])
         if not sources:
@@ -71,7 +73,8 @@ def register(app: typer.Typer) -> None:
                 as_json: bool = typer.Option(False, "--json", help="Print one JSON object per text"),
                 batch_size: int = typer.Option(64),
                 input: str = typer.Option(None, "--input", "-i", help="JSONL file of texts to stream through"),
-                output: str = typer.Option(None, "--output", "-o", help="JSONL output for --input (resumes if present)"),
+                output: str = typer.Option(None, "--output", "-o",
+                                           help="JSONL output for --input (resumes if present)"),
                 text_field: str = typer.Option("text", help="Field of each --input record holding the text"),
                 resume: bool = typer.Option(True, help="Continue an interrupted --output (--no-resume starts again)"),
                 backend: str = typer.Option("torch", help="torch or onnx (an exported directory)"),
@@ -117,7 +120,7 @@ def register(app: typer.Typer) -> None:
         if fmt in ("label-studio", "doccano"):  # annotation-tool exports: see `metaie import-annotations`
             from .integrations import import_annotations
             return import_annotations(fmt, str((paths or [""])[0]), str(out))
-        from ..distill.convert import convert
+        from ..sources.convert import convert
         report = convert(fmt, [str(p) for p in paths or []], out, sentences=sentences, data_root=data_root)
         typer.echo(json.dumps(report, ensure_ascii=False))
 

@@ -1,8 +1,6 @@
 """`metaie data`: list the datasets, download one into the data root, check a folder, print the data root."""
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 
 data_app = typer.Typer(name="data", help="Datasets: list, download (sha256-verified), data root.",
@@ -18,10 +16,10 @@ def _mib(n: int) -> str:
 
 
 @data_app.command("list")
-def list_cmd(data_root: Optional[str] = _ROOT, manifest: Optional[str] = _MANIFEST) -> None:
+def list_cmd(data_root: str | None = _ROOT, manifest: str | None = _MANIFEST) -> None:
     """List the datasets: files, size, and whether each is complete under the data root."""
-    from ..data_download import list_datasets
-    from ..data_root import data_root as resolve
+    from ..datasets.download import list_datasets
+    from ..datasets.root import data_root as resolve
     rows = list_datasets(data_root, manifest)
     typer.echo(f"data root: {resolve(data_root)}")
     width = max(len(r.name) for r in rows) if rows else 4
@@ -32,14 +30,14 @@ def list_cmd(data_root: Optional[str] = _ROOT, manifest: Optional[str] = _MANIFE
 
 @data_app.command("download")
 def download_cmd(names: list[str] = typer.Argument(..., help="Dataset name(s), or 'all'"),
-                 data_root: Optional[str] = _ROOT,
-                 base_url: Optional[str] = typer.Option(
+                 data_root: str | None = _ROOT,
+                 base_url: str | None = typer.Option(
                      None, "--base-url", help="Mirror serving <URL>/<dataset>/<path> (default: $METAIE_DATA_MIRROR)"),
                  force: bool = typer.Option(False, "--force", help="Fetch again even files that verify"),
                  quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar"),
-                 manifest: Optional[str] = _MANIFEST) -> None:
+                 manifest: str | None = _MANIFEST) -> None:
     """Fetch dataset files from their public source (or a mirror) and verify each sha256."""
-    from ..data_download import download, load_manifest
+    from ..datasets.download import download, load_manifest
     if names == ["all"]:
         names = sorted(load_manifest(manifest)["datasets"])
     for name in names:
@@ -50,8 +48,8 @@ def download_cmd(names: list[str] = typer.Argument(..., help="Dataset name(s), o
 
 @data_app.command("check")
 def check_cmd(folder: str = typer.Argument(..., help="Dataset folder (or a dataset name under the data root)"),
-              task: Optional[str] = typer.Option(None, "--task", help="Read it as this task (ner on an RE dataset)"),
-              data_root: Optional[str] = _ROOT) -> None:
+              task: str | None = typer.Option(None, "--task", help="Read it as this task (ner on an RE dataset)"),
+              data_root: str | None = _ROOT) -> None:
     """Check a dataset before a long run: task sniffed, splits, sentences and mentions per label, problems."""
     from ..errors import ConfigError
     from ..evaluation.dataset_check import check_dataset, format_check
@@ -62,9 +60,9 @@ def check_cmd(folder: str = typer.Argument(..., help="Dataset folder (or a datas
 
 
 @data_app.command("path")
-def path_cmd(data_root: Optional[str] = _ROOT) -> None:
+def path_cmd(data_root: str | None = _ROOT) -> None:
     """Print the data root in force."""
-    from ..data_root import data_root as resolve
+    from ..datasets.root import data_root as resolve
     typer.echo(str(resolve(data_root)))
 
 

@@ -14,20 +14,26 @@ app = typer.Typer(name="metaie", help="Distil an LLM into a small label-to-span 
 def _register_all() -> None:
     from . import core
     core.register(app)
-    from . import data; data.register(app)
-    from . import distill; distill.register(app)
-    from . import tasks; tasks.register(app)
-    from . import serve; serve.register(app)
-    from . import integrations; integrations.register(app)
+    from . import data
+    data.register(app)
+    from . import distill
+    distill.register(app)
+    from . import tasks
+    tasks.register(app)
+    from . import serve
+    serve.register(app)
+    from . import integrations
+    integrations.register(app)
     # Each area adds one line here.
 
 
 _register_all()
 
 
-def _click_errors() -> tuple[tuple[type, ...], tuple[type, ...]]:
+def _click_errors() -> tuple[tuple[type[Exception], ...], tuple[type[BaseException], ...]]:
     """(usage-error classes, abort classes) of click and of typer's own copy of click, whichever exist."""
-    usage, abort = [], [typer.Abort]
+    usage: list[type[Exception]] = []
+    abort: list[type[BaseException]] = [typer.Abort]
     for mod in ("click.exceptions", "typer._click.exceptions"):
         try:
             m = __import__(mod, fromlist=["ClickException"])

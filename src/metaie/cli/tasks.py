@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from typing import Optional
 
 import typer
 
@@ -19,9 +18,9 @@ schema_app = typer.Typer(name="schema", help="Task schemas (verbalisers): draft 
 
 @schema_app.command("init")
 def schema_init(folder: str = typer.Argument(..., help="Your dataset folder"),
-                task: Optional[str] = typer.Option(None, "--task", help="Draft it as this task (ner: an RE set)"),
+                task: str | None = typer.Option(None, "--task", help="Draft it as this task (ner: an RE set)"),
                 force: bool = typer.Option(False, "--force", help="Overwrite an existing schema.yaml"),
-                data_root: Optional[str] = _ROOT) -> None:
+                data_root: str | None = _ROOT) -> None:
     """Write FOLDER/schema.yaml with every label code of the data and a first query phrase for each (edit them)."""
     from ..evaluation.dataset_check import init_schema
     path = init_schema(folder, task=task, force=force, root=data_root)
@@ -32,45 +31,47 @@ def register(app: typer.Typer) -> None:
     app.add_typer(schema_app, name="schema")
 
     @app.command()
-    def finetune(model: Optional[str] = typer.Option(None, "--model", "-m", help="metaie model directory to start from"),
-                 backbone: Optional[str] = typer.Option(None, "--backbone", help="Start from a plain backbone instead"),
-                 task: Optional[str] = typer.Option(None, "--task", help="ner, re, ee, srl, absa, aste"),
+    def finetune(model: str | None = typer.Option(None, "--model", "-m", help="metaie model directory to start from"),
+                 backbone: str | None = typer.Option(None, "--backbone", help="Start from a plain backbone instead"),
+                 task: str | None = typer.Option(None, "--task", help="ner, re, ee, srl, absa, aste"),
                  data: str = typer.Option(..., "--data", help="Dataset name under the data root, or a folder"),
                  shots: int = typer.Option(5, "--shots", help="K: mentions per label"),
                  seed: int = typer.Option(1, "--seed"),
                  out: str = typer.Option(..., "--out", help="Output model directory"),
                  epochs: int = typer.Option(10, "--epochs"), batch_size: int = typer.Option(8, "--batch-size"),
                  lr: float = typer.Option(5e-5, "--lr"),
-                 max_steps: Optional[int] = typer.Option(None, "--max-steps",
+                 max_steps: int | None = typer.Option(None, "--max-steps",
                                                          help="A budget in optimiser steps instead of --epochs"),
-                 min_epochs: Optional[float] = typer.Option(None, "--min-epochs",
+                 min_epochs: float | None = typer.Option(None, "--min-epochs",
                                                             help="At least this many passes over the data"),
-                 schema: Optional[str] = _SCHEMA, data_root: Optional[str] = _ROOT,
-                 threads: Optional[int] = THREADS) -> None:
+                 schema: str | None = _SCHEMA, data_root: str | None = _ROOT,
+                 threads: int | None = THREADS) -> None:
         """Fine-tune on K shots per label of a task dataset."""
-        from ..evaluation.adapt import StartPoint, finetune as run
         from ..threads import set_threads
         from ..training import TrainArgs
+        from ..training.finetune import StartPoint
+        from ..training.finetune import finetune as run
         set_threads(threads)
         start = StartPoint("model" if model else "backbone", model=model, backbone=backbone)
         _, res, info = run(start, data, shots, seed, out, TrainArgs(epochs=epochs, batch_size=batch_size, lr=lr,
                                                                     max_steps=max_steps, min_epochs=min_epochs,
                                                                     threads=threads),
                            root=data_root, schema=schema, task=task)
-        typer.echo(f"fine-tuned on {info['examples']} examples ({info['queries']} queries, {res.steps} steps) in {res.seconds:.1f}s -> {out}")
+        typer.echo(f"fine-tuned on {info['examples']} examples ({info['queries']} queries, {res.steps} steps) "
+                   f"in {res.seconds:.1f}s -> {out}")
 
     @app.command()
     def evaluate(model: str = typer.Option(..., "--model", "-m", help="metaie model directory"),
-                 task: Optional[str] = typer.Option(None, "--task"),
+                 task: str | None = typer.Option(None, "--task"),
                  data: str = typer.Option(..., "--data", help="Dataset name under the data root, or a folder"),
                  split: str = typer.Option("test", "--split"),
-                 limit: Optional[int] = typer.Option(None, "--limit", help="Seeded random sub-sample of the split"),
-                 threshold: float = typer.Option(0.5, "--threshold"), schema: Optional[str] = _SCHEMA,
-                 data_root: Optional[str] = _ROOT,
-                 json_out: Optional[str] = typer.Option(None, "--json", help="Also write all metrics to this file"),
-                 threads: Optional[int] = THREADS) -> None:
+                 limit: int | None = typer.Option(None, "--limit", help="Seeded random sub-sample of the split"),
+                 threshold: float = typer.Option(0.5, "--threshold"), schema: str | None = _SCHEMA,
+                 data_root: str | None = _ROOT,
+                 json_out: str | None = typer.Option(None, "--json", help="Also write all metrics to this file"),
+                 threads: int | None = THREADS) -> None:
         """Score a model on a task dataset split (strict micro F1, per label too)."""
-        from ..evaluation.adapt import evaluate as run
+        from ..evaluation.evaluate import evaluate as run
         from ..jsonl import write_json
         from ..model.tagger import MetaIE
         from ..threads import set_threads
@@ -91,7 +92,7 @@ def register(app: typer.Typer) -> None:
                   out: str = typer.Option("results", "--out", help="Results folder (re-running resumes)"),
                   report: bool = typer.Option(False, "--report", help="Only write the reports from every finished "
                                                                       "run in --out (runs nothing)"),
-                  threads: Optional[int] = THREADS) -> None:
+                  threads: int | None = THREADS) -> None:
         """Run the few-shot / zero-shot benchmark; writes CSVs, results.md and PNG plots."""
         from ..evaluation.benchmark import report_only, run_benchmark
         from ..threads import set_threads

@@ -106,8 +106,8 @@ class Progress:
     def __init__(self, total: int, usage: Usage, enabled: bool = True):
         self.usage, self._bar, self._task = usage, None, None
         if enabled:
-            from rich.progress import (BarColumn, MofNCompleteColumn, Progress as RichProgress, TextColumn,
-                                       TimeElapsedColumn, TimeRemainingColumn)
+            from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+            from rich.progress import Progress as RichProgress
             self._bar = RichProgress(TextColumn("distill"), BarColumn(), MofNCompleteColumn(),
                                      TextColumn("{task.fields[rate]}"),
                                      TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
@@ -118,7 +118,7 @@ class Progress:
         u = self.usage
         return f"${u.cost:.4f} | cached {u.cache_hits} | retries {u.retries} | failed {u.failed}"
 
-    def __enter__(self) -> "Progress":
+    def __enter__(self) -> Progress:
         if self._bar:
             self._bar.start()
         return self
@@ -129,7 +129,7 @@ class Progress:
             self._bar.stop()
 
     def advance(self, n: int = 1) -> None:
-        if self._bar is None:
+        if self._bar is None or self._task is None:
             return
         self._bar.update(self._task, advance=n, info=self._info())
         speed = self._bar.tasks[0].speed

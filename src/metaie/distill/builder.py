@@ -14,10 +14,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..dataset import save_records
 from ..errors import ConfigError
 from ..jsonl import atomic_open, write_json, write_jsonl
-from ..schema import Record
+from ..records import Record
+from ..sources.distill_set import save_records
 from ..teacher.base import Teacher
 from ..teacher.cache import ResponseCache, cache_key
 from ..teacher.parse import align_pairs, parse_answer

@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from ..schema import Record, Span
+from ..records import Record, Span
 
 _WS = re.compile(r"\s+")
 

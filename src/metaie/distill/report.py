@@ -5,9 +5,9 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from ..dataset import load_records
 from ..errors import DataFormatError
 from ..jsonl import atomic_open, read_jsonl
+from ..sources.distill_set import load_records
 from .labels import label_frequencies, label_length_distribution
 
 
@@ -34,7 +34,8 @@ def _plot(path: Path, kind: str, xs: list, ys: list, title: str, xlabel: str, yl
 
 
 def write_report(dist_dir: str | Path, top: int = 30) -> Path:
-    """Write ``report.md``, ``labels_top.png``, ``label_length.png`` and ``spans_per_record.png``; return the report path."""
+    """Write ``report.md``, ``labels_top.png``, ``label_length.png`` and ``spans_per_record.png``; return the
+    report path."""
     d = Path(dist_dir)
     data = d / "distill.jsonl" if d.is_dir() else d
     if d.is_dir() and not data.exists():
@@ -54,7 +55,8 @@ def write_report(dist_dir: str | Path, top: int = 30) -> Path:
              f"- records without spans: {per_record.get(0, 0)}", f"- negative labels: {neg}"]
     if manifest:
         u, c = manifest.get("usage", {}), manifest.get("counts", {})
-        lines += [f"- teacher: {manifest.get('teacher', {}).get('backend')} / {manifest.get('teacher', {}).get('model')}"
+        teacher = manifest.get("teacher", {})
+        lines += [f"- teacher: {teacher.get('backend')} / {teacher.get('model')}"
                   f", prompt {manifest.get('prompt', {}).get('version')}",
                   f"- failed sentences: {c.get('failed', 0)}; tokens (last run): {u.get('prompt_tokens', 0)} prompt + "
                   f"{u.get('completion_tokens', 0)} completion; cost (last run): ${u.get('cost_usd', 0):.4f}"]

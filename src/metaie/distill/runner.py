@@ -104,7 +104,7 @@ async def query_all(jobs: list[Job], teacher: Teacher, cache: ResponseCache, usa
     try:
         # the first worker to fail stops the others (Python 3.10 has no TaskGroup)
         done, rest = await asyncio.wait(workers, return_when=asyncio.FIRST_EXCEPTION)
-        errors = [t.exception() for t in done if not t.cancelled() and t.exception() is not None]
+        errors = [e for t in done if not t.cancelled() and (e := t.exception()) is not None]
         for t in rest:
             t.cancel()
         await asyncio.gather(*rest, return_exceptions=True)

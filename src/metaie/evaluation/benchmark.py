@@ -21,15 +21,17 @@ Each finished run is ``<out>/runs/<dataset>__<start>__k<K>__s<seed>.json``; a re
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
 from ..errors import ConfigError, MetaIEError
 from ..jsonl import read_json, write_json
-from .adapt import StartPoint, evaluate, finetune
+from ..training.finetune import StartPoint, finetune
+from .evaluate import evaluate
 from .report import write_reports
 
 KEYS = {"data_root", "datasets", "shots", "seeds", "start_points", "train", "test_limit", "threshold", "zero_shot",
@@ -135,7 +137,8 @@ def run_key(r: dict) -> str:
 
 
 SETTINGS = ("test_limit", "threshold", "split", "max_length", "stride")
-_NOT_RESULT = {"threads", "progress", "resume", "eval_batch_size", "checkpoint_every"}  # train fields that only pace a run
+# train fields that only pace a run
+_NOT_RESULT = {"threads", "progress", "resume", "eval_batch_size", "checkpoint_every"}
 
 
 def run_settings(cfg: dict, r: dict) -> dict:
@@ -224,7 +227,14 @@ def run_benchmark(config: str | Path, out: str | Path, log: Callable[[str], None
         raise ConfigError(f"{len(stale)} finished run(s) under {out} were made with other settings than {config}; "
                           "use another --out, or delete these run files to redo them:\n  " + "\n  ".join(stale))
     busy, failed = [], []
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TimeRemainingColumn(), transient=True) as prog:
         bar = prog.add_task("benchmark", total=len(runs))

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import yaml
 
-from ..data import resolve
+from ..datasets import resolve
+from ..datasets.schemas import ENTITY_VIEW, task_schema
 from ..errors import ConfigError, MetaIEError
 from ..jsonl import atomic_open
 from ..tasks.schema import data_labels, draft_schema
 from ..tasks.structures import Example
-from .adapt import ENTITY_VIEW, task_schema
 
 
 @dataclass

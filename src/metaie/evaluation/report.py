@@ -137,7 +137,8 @@ def plot(summary: list[dict], out: Path) -> list[Path]:
 
 def _start_text(sp: dict) -> str:
     if sp.get("folds"):  # leave-out start points: which model served which dataset
-        return "leave-out folds (" + "; ".join(f"{m} for {', '.join(map(str, ds))}" for m, ds in sp["folds"].items()) + ")"
+        served = "; ".join(f"{m} for {', '.join(map(str, ds))}" for m, ds in sp["folds"].items())
+        return f"leave-out folds ({served})"
     return f"model {sp['model']}" if sp.get("model") else f"backbone {sp.get('backbone') or 'embedded MiniLM-L6'}"
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from ..errors import ConfigError, DataFormatError
 from ..jsonl import read_jsonl
-from ..schema import Span
+from ..records import Span
 from .offsets import UNITS, decode_offset, encode_offset
 from .records import Relation, record_dict
 

@@ -18,7 +18,7 @@ from xml.sax.saxutils import quoteattr
 
 from ..errors import ConfigError, DataFormatError
 from ..jsonl import read_json
-from ..schema import Span
+from ..records import Span
 from .offsets import from_utf16
 from .records import Relation, record_dict
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..jsonl import write_json
-from ..schema import Record, Span
+from ..records import Record, Span
 from . import label_studio
 
 Correct = Callable[[list[dict[str, Any]], Sequence[int]], list[dict[str, Any]]]

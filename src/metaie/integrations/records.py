@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ..schema import Record, Span
+from ..records import Record, Span
 
 Relation = tuple[Span, Span, str]  # (head, tail, label)
 
@@ -65,8 +65,8 @@ def example_parts(example) -> tuple[list[Span], list[Relation]]:
 
 def records_for_tool(path) -> tuple[list[tuple[str, str]], list[tuple[list[Span], list[Relation]]]]:
     """(id, text) items and (spans, relations) of a records JSONL file, validated like a distillation set."""
-    from ..dataset import record_from_dict
     from ..jsonl import read_jsonl
+    from ..sources.distill_set import record_from_dict
     items, parts = [], []
     for n, obj in read_jsonl(path):
         rec = record_from_dict(obj, path, n)

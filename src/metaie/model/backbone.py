@@ -46,10 +46,9 @@ def load_tokenizer(name_or_path: str):
 
 def load_token_classifier(name_or_path: str, new_head: bool):
     """An ``AutoModelForTokenClassification`` with the O/B/I head (a new one when ``new_head``)."""
+    import torch
     from transformers import AutoModelForTokenClassification
     from transformers.utils import logging as hf_logging
-
-    import torch
 
     kwargs: dict = {"dtype": torch.float32}  # weights may be stored in fp16 (the shipped model): compute in fp32
     if new_head:

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..schema import Span
+from ..records import Span
 
-O, B, I = 0, 1, 2
+O, B, I = 0, 1, 2  # noqa: E741 - the tag names themselves
 TAGS = ("O", "B", "I")
 
 

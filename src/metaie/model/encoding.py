@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..errors import ConfigError
-from ..schema import Span
+from ..records import Span
 from .decoding import B, I, O
 
 IGNORE = -100
@@ -45,10 +45,10 @@ def check_template(template: str) -> str:
 
     >>> check_template("Find the {label} in the text")
     'Find the {label} in the text'
-    >>> check_template("{label.__class__}")
+    >>> check_template("{label.__class__}")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    metaie.errors.ConfigError: query_template '{label.__class__}' may use only the field {label} (found {label.__class__})
+    metaie.errors.ConfigError: query_template '{label.__class__}' may use only the field {label} ...
     """
     if not isinstance(template, str):
         raise ConfigError(f"query_template must be a string, not {type(template).__name__}")

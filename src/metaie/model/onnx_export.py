@@ -1,7 +1,7 @@
 """Export a torch MetaIE to ONNX (opset 17, dynamic batch and sequence axes), optionally quantised to int8.
 
 The graph maps token ids (and attention mask, token types) to O/B/I probabilities, so the ONNX
-backend reuses the tagger's windows, batching and decoding unchanged.
+runner reuses the tagger's windows, batching and decoding unchanged.
 
 >>> export_onnx(MetaIE.from_pretrained("models/meta"), "out/onnx", quantize="int8")  # doctest: +SKIP
 PosixPath('out/onnx')
@@ -26,7 +26,7 @@ from .tagger import CONFIG_NAME, MetaIE, collate
 
 
 class _ProbsGraph(torch.nn.Module):
-    """The token classifier followed by a softmax: what ``MetaIE._forward`` returns."""
+    """The token classifier followed by a softmax: what the torch runner returns."""
 
     def __init__(self, model, names: list[str]):
         super().__init__()
@@ -40,7 +40,8 @@ def export_onnx(model: MetaIE, out_dir: str | os.PathLike, quantize: str | None 
     """Write ``model.onnx`` (+ ``model.int8.onnx`` when ``quantize="int8"``), tokenizer and configs, atomically."""
     if quantize not in (None, "int8"):
         raise ConfigError(f"--quantize must be 'int8' (or omitted), not {quantize!r}")
-    if model.model is None:
+    net = model.model
+    if net is None:
         raise ConfigError("export needs a torch model: load it with backend='torch'")
     target = Path(out_dir)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -50,8 +51,8 @@ def export_onnx(model: MetaIE, out_dir: str | os.PathLike, quantize: str | None 
         # An example batch with padding, so the traced graph keeps the attention mask path.
         windows = model.encode(["label", "label"], ["a longer example text for tracing the graph", "short"])
         batch = collate(windows[:2], model.pad_id)
-        names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in batch]
-        torch_model = model.model.to("cpu").eval()
+        names: list[str] = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in batch]
+        torch_model = net.cpu().eval()
         graph = _ProbsGraph(torch_model, names).eval()
         axes = {n: {0: "batch", 1: "sequence"} for n in names + ["probs"]}
         with warnings.catch_warnings():

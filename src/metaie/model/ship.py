@@ -27,10 +27,12 @@ def to_fp16(src: str | Path, dst: str | Path) -> Path:
     """Re-save a metaie model directory with fp16 weights (loading computes in fp32 again)."""
     from .tagger import MetaIE
     m = MetaIE.from_pretrained(src, device="cpu")
-    m.model.half()
+    net = m.model
+    assert net is not None  # the torch backend
+    net.half()
     manifest = read_json(Path(src) / "manifest.json") if (Path(src) / "manifest.json").is_file() else {}
     out = m.save_pretrained(dst, extra={"manifest.json": manifest})
-    m.model.float()
+    net.float()
     return out
 
 
@@ -49,7 +51,8 @@ def model_card(manifest: dict, scores: dict | None = None, name: str = "metaie-m
               f"- backbone `{manifest.get('backbone')}`, windows of {manifest.get('max_length')} tokens "
               f"(stride {manifest.get('stride')}), negative ratio {manifest.get('neg_ratio')}",
               f"- {settings.get('epochs')} epoch(s), lr {settings.get('lr')}, batch {settings.get('batch_size')}, "
-              f"{settings.get('schedule')} schedule, warm-up {settings.get('warmup_ratio')}, seed {settings.get('seed')}",
+              f"{settings.get('schedule')} schedule, warm-up {settings.get('warmup_ratio')}, "
+              f"seed {settings.get('seed')}",
               f"- {manifest.get('steps')} steps, {manifest.get('meta_train_seconds', manifest.get('seconds'))} s on "
               f"{manifest.get('threads')} CPU thread(s), peak memory {manifest.get('peak_memory_mb')} MB",
               f"- held-out span F1 on its own held-out queries: {manifest.get('best_f1')}", ""]

@@ -8,13 +8,14 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from ..errors import ConfigError, DataFormatError, ModelLoadError
 from ..jsonl import read_text, replace_dir
-from ..schema import Query, Span
+from ..records import Query, Span
 from .backbone import (
     DEFAULT_BACKBONE,
     ID2TAG,
@@ -24,6 +25,10 @@ from .backbone import (
 )
 from .decoding import decode_tokens, resolve_overlaps, snap_to_words
 from .encoding import Window, check_template, encode
+from .runner import Runner, TorchRunner
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel
 
 CONFIG_NAME = "metaie.json"
 FORMAT_VERSION = 1
@@ -43,7 +48,7 @@ class MetaConfig:
     task: str | None = None
 
     @classmethod
-    def load(cls, directory: Path) -> "MetaConfig":
+    def load(cls, directory: Path) -> MetaConfig:
         path = directory / CONFIG_NAME
         try:
             data = json.loads(read_text(path))
@@ -64,7 +69,7 @@ class MetaConfig:
             raise ModelLoadError(f"{path}: {e}") from None
         return cfg
 
-    def check(self) -> "MetaConfig":
+    def check(self) -> MetaConfig:
         """Field types and the query template (only ``{label}``); ConfigError naming the field."""
         ints = {"max_length": self.max_length, "stride": self.stride}
         for name, v in ints.items():
@@ -74,13 +79,6 @@ class MetaConfig:
             raise ConfigError("labels must be a list of strings")
         check_template(self.query_template)
         return self
-
-
-def pick_device(device: str | None = None) -> torch.device:
-    """``cuda`` when present unless told otherwise."""
-    if device:
-        return torch.device(device)
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
 def collate(windows: Sequence[Window], pad_id: int, with_labels: bool = False) -> dict[str, torch.Tensor]:
@@ -115,19 +113,25 @@ class MetaIE:
     [Span(start=0, end=3, label='person', text='Tom', score=0.97), ...]
     """
 
-    def __init__(self, model, tokenizer, config: MetaConfig, device: str | None = None):
-        self.model = model
+    def __init__(self, runner: Runner, tokenizer, config: MetaConfig):
+        self.runner = runner
         self.tokenizer = tokenizer
         self.config = config
-        self.device = pick_device(device)
-        self.model.to(self.device)
-        self.model.eval()
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+
+    @property
+    def model(self) -> PreTrainedModel | None:
+        """The torch network (what training and saving work on); None on another backend."""
+        return getattr(self.runner, "module", None)
+
+    @property
+    def device(self) -> torch.device:
+        return self.runner.device
 
     # ----------------------------------------------------------------- construction
     @classmethod
     def from_backbone(cls, backbone: str | None = None, max_length: int = 256, stride: int = 64,
-                      query_template: str = "{label}", device: str | None = None, seed: int = 0) -> "MetaIE":
+                      query_template: str = "{label}", device: str | None = None, seed: int = 0) -> MetaIE:
         """A fresh tagger on a backbone (embedded MiniLM-L6 by default) with a new O/B/I head.
 
         The new head is initialised from ``seed`` (the global random state is left as it was): the same
@@ -141,13 +145,17 @@ class MetaIE:
             model = load_token_classifier(path, new_head=True)
         cfg = MetaConfig(query_template=query_template, max_length=max_length, stride=stride,
                          backbone=backbone or DEFAULT_BACKBONE)
-        return cls(model, tok, cfg, device=device)
+        return cls(TorchRunner(model, device), tok, cfg)
 
     @classmethod
     def from_pretrained(cls, path: str | os.PathLike | None = None, device: str | None = None,
-                        backend: str = "torch", threads: int | None = None) -> "MetaIE":
+                        backend: str = "torch", threads: int | None = None, variant: str | None = None) -> MetaIE:
         """Load a metaie model: a directory (Hugging Face files plus ``metaie.json``), the built-in
-        ``metaie-minilm`` (the default when ``path`` is None) or a hub id ``org/name``."""
+        ``metaie-minilm`` (the default when ``path`` is None) or a hub id ``org/name``.
+
+        ``backend="onnx"`` runs an exported directory on ONNX Runtime (``variant`` ``fp32`` or ``int8``;
+        default: the one its ``onnx.json`` names); only the runner differs.
+        """
         if threads:
             torch.set_num_threads(threads)
         from .hub import resolve_model
@@ -156,29 +164,27 @@ class MetaIE:
             raise ModelLoadError(f"{directory} is not a metaie model directory (no {CONFIG_NAME}); to start "
                                  "from a plain encoder use `metaie train --backbone` or MetaIE.from_backbone")
         cfg = MetaConfig.load(directory)
-        if backend == "onnx":
-            from .onnx_backend import (
-                OnnxMetaIE,  # imported lazily: onnxruntime is only needed here
-            )
-            return OnnxMetaIE.load(directory, cfg, threads=threads)  # type: ignore[return-value]
-        if backend != "torch":
+        if backend not in ("torch", "onnx"):
             raise ConfigError(f"backend must be 'torch' or 'onnx', not {backend!r}")
-        tok = load_tokenizer(str(directory))
-        model = load_token_classifier(str(directory), new_head=False)
-        if getattr(model.config, "num_labels", None) != 3:
-            raise ModelLoadError(f"{directory}: expected a 3-tag (O, B, I) head, found {model.config.num_labels}")
-        return cls(model, tok, cfg, device=device)
+        if variant is not None and backend != "onnx":
+            raise ConfigError(f"variant={variant!r} picks an ONNX graph: pass backend='onnx' with it")
+        runner = _onnx_runner(directory, threads, variant) if backend == "onnx" else _torch_runner(directory, device)
+        return cls(runner, load_tokenizer(str(directory)), cfg)
 
     def save_pretrained(self, path: str | os.PathLike, extra: dict | None = None) -> Path:
         """Write a plain Hugging Face token-classification directory plus ``metaie.json``, atomically."""
+        net = self.model
+        if net is None:
+            raise ConfigError(f"a model on the {self.runner.backend} backend cannot be saved as a torch model "
+                              "directory; save or export from the torch model")
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
         try:
-            self.model.config.id2label, self.model.config.label2id = dict(ID2TAG), {v: k for k, v in ID2TAG.items()}
+            net.config.id2label, net.config.label2id = dict(ID2TAG), {v: k for k, v in ID2TAG.items()}
             from transformers.utils import logging as hf_logging
             hf_logging.disable_progress_bar()
-            self.model.save_pretrained(tmp)
+            net.save_pretrained(tmp)
             self.tokenizer.save_pretrained(tmp)
             (tmp / CONFIG_NAME).write_text(json.dumps(asdict(self.config), indent=2, ensure_ascii=False) + "\n",
                                            encoding="utf-8")
@@ -195,23 +201,13 @@ class MetaIE:
         return encode(self.tokenizer, labels, texts, self.config.max_length, self.config.stride,
                       self.config.query_template, spans)
 
-    def _forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        batch = {k: v.to(self.device) for k, v in batch.items() if k != "labels"}
-        with torch.inference_mode():
-            if self.device.type == "cuda":
-                with torch.autocast("cuda", dtype=torch.bfloat16):
-                    logits = self.model(**batch).logits
-            else:
-                logits = self.model(**batch).logits
-        return torch.softmax(logits.float(), dim=-1).cpu()
-
     def window_probs(self, windows: Sequence[Window], batch_size: int = 64) -> list[np.ndarray]:
         """O/B/I probabilities of each window's text tokens; windows are batched by length."""
         out: list[np.ndarray | None] = [None] * len(windows)
         order = sorted(range(len(windows)), key=lambda i: len(windows[i]))
         for k in range(0, len(order), batch_size):
             idx = order[k:k + batch_size]
-            probs = self._forward(collate([windows[i] for i in idx], self.pad_id)).numpy()
+            probs = self.runner(collate([windows[i] for i in idx], self.pad_id))
             for row, i in enumerate(idx):
                 out[i] = probs[row, windows[i].text_positions]
         return out  # type: ignore[return-value]
@@ -238,7 +234,7 @@ class MetaIE:
             results[i] = query_spans(queries[i], probs, offs, threshold, snap_words)
         return results
 
-    def plan(self, texts: Sequence[str], labels: Sequence[str] | Sequence[Sequence[str]]) -> "Plan":
+    def plan(self, texts: Sequence[str], labels: Sequence[str] | Sequence[Sequence[str]]) -> Plan:
         """The windows an ``extract_batch`` call runs, for a caller that schedules them itself (the server)."""
         if isinstance(texts, str):
             raise TypeError("extract_batch takes a list of texts; use extract() for one text")
@@ -248,7 +244,7 @@ class MetaIE:
         windows = self.encode([queries[i].label for i in live], [queries[i].text for i in live]) if live else []
         return Plan(queries, live, per_text, windows)
 
-    def finish(self, plan: "Plan", probs: Sequence[np.ndarray], threshold: float = 0.5,
+    def finish(self, plan: Plan, probs: Sequence[np.ndarray], threshold: float = 0.5,
                allow_overlap: bool = False) -> list[list[Span]]:
         """Spans per text from the probabilities of ``plan.windows`` (in the same order)."""
         answers: list[list[Span]] = [[] for _ in plan.queries]
@@ -324,6 +320,18 @@ def query_spans(q: Query, probs: np.ndarray, offs: list[tuple[int, int]], thresh
     if snap_words:
         spans = [(*snap_to_words(q.text, s, e), sc) for s, e, sc in spans]
     return [Span(s, e, q.label, q.text[s:e], sc) for s, e, sc in dict.fromkeys(spans)]
+
+
+def _torch_runner(directory: Path, device: str | None) -> TorchRunner:
+    model = load_token_classifier(str(directory), new_head=False)
+    if getattr(model.config, "num_labels", None) != 3:
+        raise ModelLoadError(f"{directory}: expected a 3-tag (O, B, I) head, found {model.config.num_labels}")
+    return TorchRunner(model, device)
+
+
+def _onnx_runner(directory: Path, threads: int | None, variant: str | None) -> Runner:
+    from .onnx_backend import OnnxRunner  # imported lazily: onnxruntime is only needed here
+    return OnnxRunner.load(directory, threads=threads, variant=variant)
 
 
 def _labels_per_text(labels, n: int) -> list[list[str]]:

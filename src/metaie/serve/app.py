@@ -195,7 +195,12 @@ class BodyLimit:
 
     async def _reject(self, send, n: int) -> None:
         response = JSONResponse(status_code=413, content={"error": self._message(n)}, headers={"connection": "close"})
-        await response({"type": "http"}, None, send)
+        await response({"type": "http"}, _no_body, send)
+
+
+async def _no_body() -> dict:
+    """The ASGI ``receive`` of a reply sent before reading the request (a plain Response never calls it)."""
+    return {"type": "http.disconnect"}
 
 
 def _plain(errors) -> list[dict]:

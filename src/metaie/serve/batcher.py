@@ -7,8 +7,8 @@ request per round, up to ``max_windows`` windows and a token budget: a one-word 
 one such call, however long the texts of the others are. The budget adapts to the hardware: the batcher
 measures the model's tokens per second and sizes each call to take about ``max_call_ms`` (never more than
 ``max_tokens``), so a call is short on a laptop CPU and large on a GPU. A request whose windows are all done is
-decoded and answered on another thread, while the model goes on with the next call. If a model call fails, its windows are split in halves and retried, so only the
-request owning a failing window gets the error; its batch-mates are answered as if it had not been there.
+decoded and answered on another thread, while the model goes on with the next call. If a model call fails, its
+windows are split in halves and retried, so only the request owning a failing window gets the error; its batch-mates are answered as if it had not been there.
 
 >>> batcher = MicroBatcher(model, max_windows=256, max_wait_ms=5)             # doctest: +SKIP
 >>> spans = await batcher.submit(["Tom met Anna."], ["person"], 0.5)          # doctest: +SKIP
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -111,7 +112,8 @@ class MicroBatcher:
         return await job.future
 
     def token_budget(self) -> int:
-        """Tokens for the next model call: about ``max_call_ms`` of work at the measured speed, within ``max_tokens``."""
+        """Tokens for the next model call: about ``max_call_ms`` of work at the measured speed, within
+        ``max_tokens``."""
         if self.tokens_per_s is None:
             return min(self.max_tokens, self.first_call_tokens)
         return max(1, min(self.max_tokens, int(self.tokens_per_s * self.max_call)))
@@ -212,10 +214,8 @@ class MicroBatcher:
     async def close(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
-            except (asyncio.CancelledError, Exception):
-                pass
             self._task = None
         for job in self._active:
             if not job.future.done():

@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from ..errors import ConfigError
-from ..schema import Record
+from ..records import Record
 
 BUNDLED = "bundled"
 TEXT = "text:"
@@ -65,7 +65,7 @@ class SourceSpec:
 
     @property
     def kind(self) -> str:
-        from ..training.human import parse_source
+        from .human import parse_source
         if self.source == BUNDLED or self.source.startswith(BUNDLED + ":"):
             return "bundled"
         if self.source.startswith(TEXT):
@@ -125,7 +125,7 @@ def _text_path(name: str, data_root: str | None) -> Path:
     p = Path(name).expanduser()
     if p.exists():
         return p
-    from ..data_root import dataset_dir
+    from ..datasets.root import dataset_dir
     d = dataset_dir(name, data_root)
     if not d.exists():
         raise ConfigError(f"--data text:{name}: no such file, folder or data-root dataset ({d})")
@@ -138,7 +138,7 @@ def load_source(spec: SourceSpec, data_root: str | None = None, sentences: bool 
     kind = spec.kind
     info: dict = {}
     if kind == "bundled":
-        from ..distill.bundled import build_bundled
+        from .bundled import build_bundled
         group = spec.source.split(":", 1)[1] if ":" in spec.source else None
         recs, rep = build_bundled(data_root, sentences=sentences, seed=seed, group=group)
         info = {k: v for k, v in rep.to_dict().items() if k != "imports"}
@@ -147,10 +147,10 @@ def load_source(spec: SourceSpec, data_root: str | None = None, sentences: bool 
         recs, info = text_records(_text_path(spec.source[len(TEXT):], data_root), seed=seed,
                                   max_records=spec.max_records)
     elif kind == "human":
-        from ..training.human import human_records, parse_source
+        from .human import human_records, parse_source
         recs, info = human_records(parse_source(spec.source) or [], data_root, spec.max_per_dataset, seed)
     else:
-        from ..dataset import load_records
+        from .distill_set import load_records
         recs = load_records(spec.source)
     if spec.max_records is not None and len(recs) > spec.max_records:
         keep = sorted(random.Random(seed).sample(range(len(recs)), spec.max_records))

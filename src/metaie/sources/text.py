@@ -30,15 +30,20 @@ from pathlib import Path
 
 from ..errors import ConfigError, DataFormatError
 from ..jsonl import read_jsonl, text_lines
-from ..schema import Record, Span
+from ..records import Record, Span
 
 _WORD = re.compile(r"\w+(?:[-'’.]\w+)*|[^\w\s]", re.UNICODE)
 _WIKITEXT = [(" @-@ ", "-"), (" @,@ ", ","), (" @.@ ", ".")]
-STOP = frozenset("""a an the and or but nor of in on at to for from by with as is are was were be been being it its
-this that these those he she they we you i his her their our your my me him them us not no so than then there here
-which who whom whose what when where why how all any each both few more most other some such only own same too very
-can will just do does did has have had would should could may might must shall into onto over under again further
-once about above below between through during before after up down out off also if while because until s t""".split())
+STOP = frozenset(["a", "an", "the", "and", "or", "but", "nor", "of", "in", "on", "at", "to", "for", "from", "by",
+                  "with", "as", "is", "are", "was", "were", "be", "been", "being", "it", "its", "this", "that",
+                  "these", "those", "he", "she", "they", "we", "you", "i", "his", "her", "their", "our", "your", "my",
+                  "me", "him", "them", "us", "not", "no", "so", "than", "then", "there", "here", "which", "who",
+                  "whom", "whose", "what", "when", "where", "why", "how", "all", "any", "each", "both", "few", "more",
+                  "most", "other", "some", "such", "only", "own", "same", "too", "very", "can", "will", "just", "do",
+                  "does", "did", "has", "have", "had", "would", "should", "could", "may", "might", "must", "shall",
+                  "into", "onto", "over", "under", "again", "further", "once", "about", "above", "below", "between",
+                  "through", "during", "before", "after", "up", "down", "out", "off", "also", "if", "while",
+                  "because", "until", "s", "t"])
 SKIP_FILES = {"readme", "readme.md", "source.txt", "license", "license.txt", "readme.txt"}
 
 
@@ -137,7 +142,7 @@ def _instances(text: str, opts: TextOptions, rng: random.Random, pid: str) -> li
         else:
             positives.append((i, best[0], best[1]))
     rng.shuffle(positives)
-    out: list[Record] = []
+    out: list[Record | None] = []
     for i, k, occ in positives[:opts.per_passage]:
         out.append(_record(text, toks, i, k, occ, opts, rng, pid))
     rng.shuffle(negatives)

@@ -17,11 +17,11 @@ True
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from ..alignment import find_all
-from ..schema import Query, Span
+from ..records import Query, Span
 from .schema import TaskSchema
 from .structures import Entity, Event, Example, Relation, Triplet, merge_events
 
@@ -295,7 +295,8 @@ class ASTE(Adapter):
         if stage == 0:
             return [Ask(("aspect",), self.schema.template("aspect_any"))]
         t = self.schema.template("opinion")
-        aspects = sorted({_ent(example.text, o, "aspect") for a, offs in previous if a.key[0] == "aspect" for o in offs})
+        aspects = sorted({_ent(example.text, o, "aspect")
+                          for a, offs in previous if a.key[0] == "aspect" for o in offs})
         return [Ask(("opinion", asp, c), t.format(aspect=self._name(example.text, asp), polarity=p))
                 for asp in aspects for c, p in self.schema.polarities.items()]
 

@@ -20,6 +20,7 @@ Shipped schemas live in ``metaie/resources/tasks/<dataset>.yaml``; a user passes
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -168,7 +169,8 @@ def schema_from_dict(d: dict[str, Any], source: str = "") -> TaskSchema:
     d["events"] = {k: (v if isinstance(v, dict) else {"phrase": v}) for k, v in (d.get("events") or {}).items()}
     bad = set(d.get("templates") or {}) - set(DEFAULT_TEMPLATES)
     if bad:
-        raise ConfigError(f"{source or 'schema'}: unknown template(s) {sorted(bad)}; known: {sorted(DEFAULT_TEMPLATES)}")
+        raise ConfigError(f"{source or 'schema'}: unknown template(s) {sorted(bad)}; "
+                          f"known: {sorted(DEFAULT_TEMPLATES)}")
     return TaskSchema(**{k: v for k, v in d.items() if v is not None}, source=source)
 
 
@@ -185,7 +187,7 @@ def shipped_dir() -> Path:
     return Path(str(resources.files("metaie") / "resources" / "tasks"))
 
 
-def load_schema(name_or_path: str | Path) -> TaskSchema:
+def load_schema(name_or_path: str | os.PathLike) -> TaskSchema:
     """A shipped schema by dataset name, or a user's YAML file."""
     p = Path(name_or_path)
     if not p.is_file():

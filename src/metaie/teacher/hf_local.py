@@ -7,7 +7,7 @@ newly generated tokens are decoded; the primer is not part of the returned text.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, cast
 
 from ..errors import ModelLoadError
 from .base import Completion
@@ -38,8 +38,9 @@ class HFTeacher:
 
         self.model, self.max_tokens, self.temperature = model, max_tokens, temperature
         try:
-            self._tok = AutoTokenizer.from_pretrained(model)
-            self._lm = AutoModelForCausalLM.from_pretrained(model, dtype=dtype)
+            # Any: the Auto classes pick the concrete tokenizer and model class at run time
+            self._tok: Any = AutoTokenizer.from_pretrained(model)
+            self._lm: Any = cast(Any, AutoModelForCausalLM).from_pretrained(model, dtype=dtype)
         except (OSError, ValueError) as e:
             raise ModelLoadError(f"cannot load the teacher model {model!r}: {e}") from None
         self._device = device or ("cuda" if torch.cuda.is_available() else "cpu")

@@ -61,7 +61,8 @@ class OpenAITeacher:
         self.temperature, self.max_tokens, self.primer_mode = temperature, max_tokens, primer_mode
         limits = httpx.Limits(max_connections=max(concurrency, 1) + 4, max_keepalive_connections=max(concurrency, 1))
         self._client = openai.AsyncOpenAI(api_key=key, base_url=self.base_url, timeout=timeout, max_retries=0,
-                                          http_client=openai.DefaultAsyncHttpxClient(limits=limits, timeout=timeout))
+                                          http_client=openai.DefaultAsyncHttpxClient(
+                                              limits=limits, timeout=timeout))  # type: ignore[arg-type]
         self._openai = openai
 
     def params(self) -> dict[str, Any]:
@@ -71,7 +72,8 @@ class OpenAITeacher:
         oa = self._openai
         try:
             resp = await self._client.chat.completions.create(
-                model=self.model, messages=messages, temperature=self.temperature, max_tokens=self.max_tokens)
+                model=self.model, messages=messages,  # type: ignore[arg-type]  # role/content dicts, untyped
+                temperature=self.temperature, max_tokens=self.max_tokens)
         except oa.AuthenticationError as e:
             raise TeacherError(f"the teacher at {self.base_url} refused the API key (401): check the key in "
                                "the environment variable named by --api-key-env") from e

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..alignment import align_answer
-from ..schema import Span
+from ..records import Span
 
 _BULLET = re.compile(r"^\s*(?:[-*•+–—·>]+|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)](?=\s))\s*")
 _EMPH = re.compile(r"(\*\*|__|`)")

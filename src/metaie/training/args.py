@@ -34,7 +34,7 @@ class TrainArgs:
     progress: bool = True
     resume: bool = True               # continue from <out>.work/last.pt when it exists
 
-    def validate(self) -> "TrainArgs":
+    def validate(self) -> TrainArgs:
         checks = [(self.epochs >= 1, "epochs must be >= 1"), (self.batch_size >= 1, "batch_size must be >= 1"),
                   (self.lr > 0, "lr must be > 0"), (0 <= self.warmup_ratio < 1, "warmup_ratio must be in [0, 1)"),
                   (self.schedule in ("linear", "cosine", "constant"), "schedule must be linear, cosine or constant"),

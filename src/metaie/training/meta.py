@@ -6,10 +6,10 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..dataset import label_counts, load_records, split_records
 from ..errors import ConfigError
 from ..model.encoding import unreachable
-from ..schema import Query, Record
+from ..records import Query, Record
+from ..sources.distill_set import label_counts, split_records
 from ..sources.mixture import SourceSpec, load_source, parse_source_arg, spec_dict
 from .args import TrainArgs
 from .queries import build_queries, query_stats

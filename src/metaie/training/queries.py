@@ -5,8 +5,8 @@ import random
 from collections import Counter
 from collections.abc import Sequence
 
-from ..dataset import label_counts
-from ..schema import Query, Record
+from ..records import Query, Record
+from ..sources.distill_set import label_counts
 
 
 def build_queries(records: Sequence[Record], neg_ratio: float = 1.0, seed: int = 42,
@@ -17,7 +17,7 @@ def build_queries(records: Sequence[Record], neg_ratio: float = 1.0, seed: int =
     sampled in proportion to their frequency in the set (UniversalNER's finding: negatives matter)
     until it has ``round(neg_ratio * positives)`` negatives.
 
-    >>> from metaie.schema import Span
+    >>> from metaie.records import Span
     >>> r = [Record("Tom ran", [Span(0, 3, "person", "Tom")]), Record("Ann sat", [Span(0, 3, "name", "Ann")])]
     >>> [(q.label, len(q.spans)) for q in build_queries(r, neg_ratio=1.0, seed=0)]
     [('person', 1), ('name', 0), ('name', 1), ('person', 0)]

@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 
 from ..errors import ConfigError
-from ..schema import Query
+from ..records import Query
 from .args import TrainArgs
 
 # TrainArgs fields that change the trained weights; the others (threads, progress, checkpoint_every,

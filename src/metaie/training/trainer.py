@@ -14,12 +14,13 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 
-from ..evaluation.metrics import PRF
-from ..schema import Query
+from ..metrics import PRF
+from ..records import Query
 from ..threads import set_threads
 from .args import TrainArgs
 from .resume import load_state, run_identity, save_state
@@ -123,7 +124,7 @@ def fit(model, train: Sequence[Query], dev: Sequence[Query] | None, args: TrainA
                           num_training_steps=total_steps)
 
     work = Path(str(out_dir) + ".work") if out_dir is not None else None
-    state = {"epoch": 0, "batch": 0, "step": 0, "history": [], "best_f1": None, "best_epoch": None,
+    state: dict[str, Any] = {"epoch": 0, "batch": 0, "step": 0, "history": [], "best_f1": None, "best_epoch": None,
              "loss_ema": None}
     identity = run_identity(args, model, train, dev) if work is not None else {}
     resumed_from = 0
@@ -240,8 +241,14 @@ class _Progress:
         self.enabled = enabled
         if not enabled:
             return
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                                   TimeRemainingColumn)
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
         self.bar = Progress(TextColumn("[bold]train[/] epoch {task.fields[epoch]}"), BarColumn(),
                             MofNCompleteColumn(), TextColumn("loss {task.fields[loss]}"),
                             TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),

@@ -16,11 +16,11 @@ and ``entity`` F1; EE ``trigger``/``trigger_id`` (labelled / unlabelled) and ``a
 """
 from __future__ import annotations
 
-from typing import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from ..errors import ConfigError
-from ..tasks.structures import Example
-from .metrics import PRF
+from ..metrics import PRF
+from .structures import Example
 
 Extract = Callable[[Example], Iterable[tuple]]
 
@@ -58,7 +58,8 @@ def _srl_args(x):
 
 
 def _srl_args_id(x):
-    return [(x.id, ev.trigger.start, ev.trigger.end, a.start, a.end, "argument") for ev in x.events for a in ev.arguments]
+    return [(x.id, ev.trigger.start, ev.trigger.end, a.start, a.end, "argument")
+            for ev in x.events for a in ev.arguments]
 
 
 def _aspect(x):

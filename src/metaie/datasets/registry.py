@@ -7,14 +7,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
-from ..data_root import data_root
 from ..errors import ConfigError, DataFormatError
 from ..tasks.structures import Example
 from . import absa, brat, casie, columns, sniff, spert, srl
+from .root import data_root
 
 LAST_REPORT: dict[str, object] = {}  # loader side reports (JNLPBA alignment, CASIE fixes), by dataset name
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..dataset import dedupe_by_text, save_records
 from ..errors import ConfigError
+from .distill_set import dedupe_by_text, save_records
 from .importers import IMPORTERS
 from .sentences import SplitReport, split_into_sentences
 

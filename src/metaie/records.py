@@ -38,7 +38,7 @@ class Span:
             d["score"] = round(float(self.score), 4)
         return d
 
-    def overlaps(self, other: "Span") -> bool:
+    def overlaps(self, other: Span) -> bool:
         return self.start < other.end and other.start < self.end
 
     @property
@@ -61,7 +61,7 @@ class Record:
         """Labels with at least one span, in first-seen order."""
         return list(dict.fromkeys(s.label for s in self.spans))
 
-    def queries(self) -> list["Query"]:
+    def queries(self) -> list[Query]:
         """All (label, gold spans) queries of this record: positives first, then negatives."""
         out = [Query(label=lab, text=self.text, spans=[s for s in self.spans if s.label == lab])
                for lab in self.labels]

@@ -18,7 +18,7 @@ import os
 from collections import Counter
 
 from ..errors import ConfigError
-from ..schema import Record, Span
+from ..records import Record, Span
 
 PUBLIC = ("conll2003", "wnut2017", "jnlpba", "mit_movie", "mit_restaurant", "crossner_ai", "crossner_literature",
           "crossner_music", "crossner_politics", "crossner_science", "conll04", "ade", "casie", "laptop14",
@@ -94,8 +94,9 @@ def human_records(datasets: list[str], root: str | os.PathLike | None = None, ma
     """Records from the few-shot pool split (the training split) of each dataset, with its shipped schema;
     ``max_per_dataset`` draws at most that many examples of each (seeded, in corpus order)."""
     import random
-    from ..data import load_split, resolve
-    from ..evaluation.adapt import task_schema
+
+    from ..datasets import load_split, resolve
+    from ..datasets.schemas import task_schema
     from ..tasks.adapters import make_adapter
     records: list[Record] = []
     per: Counter = Counter()

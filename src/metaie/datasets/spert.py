@@ -66,9 +66,9 @@ def read_oneie(path: str | Path) -> list[Example]:
             for ev in row.get("event_mentions", []):
                 t = ev["trigger"]
                 trig = _span(text, offs, t["start"], t["end"], ev["event_type"], path, n)
-                args = tuple(sorted({Entity(by_id[a["entity_id"]].start, by_id[a["entity_id"]].end, a["role"],
-                                            by_id[a["entity_id"]].text) for a in ev.get("arguments", [])}))
-                events.append(Event(trig, args))
+                roles = tuple(sorted({Entity(by_id[a["entity_id"]].start, by_id[a["entity_id"]].end, a["role"],
+                                             by_id[a["entity_id"]].text) for a in ev.get("arguments", [])}))
+                events.append(Event(trig, roles))
         except (KeyError, IndexError, TypeError) as e:
             raise DataFormatError(f"not OneIE JSON ({e!r})", path=path, line=n) from None
         out.append(Example(str(row.get("sent_id", n)), text, entities=sorted(set(by_id.values())),
@@ -77,7 +77,8 @@ def read_oneie(path: str | Path) -> list[Example]:
 
 
 def read_dygie(path: str | Path) -> list[Example]:
-    """DyGIE++ document JSON lines (``sentences``, ``ner``, ``relations``, ``events``; inclusive doc-level token ids)."""
+    """DyGIE++ document JSON lines (``sentences``, ``ner``, ``relations``, ``events``; inclusive doc-level
+    token ids)."""
     path = Path(path)
     out = []
     for i, (n, doc) in enumerate(read_json_items(path), 1):
@@ -88,7 +89,7 @@ def read_dygie(path: str | Path) -> list[Example]:
                 text, offs = join_words(toks)
 
                 def ent(s: int, e: int, typ: str) -> Entity:
-                    return _span(text, offs, s - base, e - base + 1, typ, path, n)
+                    return _span(text, offs, s - base, e - base + 1, typ, path, n)  # noqa: B023 - used in this pass
                 ents = [ent(s, e, t) for s, e, t in doc.get("ner", [[]] * len(doc["sentences"]))[k]]
                 rels = [Relation(_find(ents, ent(a, b, "")), _find(ents, ent(c, d, "")), t)
                         for a, b, c, d, t in doc.get("relations", [[]] * len(doc["sentences"]))[k]]

@@ -1,4 +1,4 @@
-"""Read, validate and write distillation sets (the JSONL format documented in :mod:`metaie.schema`)."""
+"""Read, validate and write distillation sets (the JSONL format documented in :mod:`metaie.records`)."""
 from __future__ import annotations
 
 import json
@@ -8,9 +8,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .errors import DataFormatError
-from .jsonl import read_jsonl, write_jsonl
-from .schema import Record, Span
+from ..errors import DataFormatError
+from ..jsonl import read_jsonl, write_jsonl
+from ..records import Record, Span
 
 
 def record_from_dict(obj: dict[str, Any], path: str | Path | None = None, line: int | None = None) -> Record:

@@ -19,8 +19,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
-from .data_root import data_root
-from .errors import ConfigError, DataFormatError, MetaIEError
+from ..errors import ConfigError, DataFormatError, MetaIEError
+from .root import data_root
 
 MIRROR_ENV = "METAIE_DATA_MIRROR"
 RETRIES = 3                  # attempts per file on transient errors (connection, timeout, 429/5xx)
@@ -73,7 +73,8 @@ def load_manifest(manifest: str | os.PathLike | dict | None = None) -> dict[str,
             raise DataFormatError(f'dataset {name!r} needs a "files" list', path=where)
         for f in files:
             if not (isinstance(f, dict) and {"path", "size", "sha256"} <= f.keys()):
-                raise DataFormatError(f"dataset {name!r}: each file needs path, size and sha256 (got {f!r})", path=where)
+                raise DataFormatError(f"dataset {name!r}: each file needs path, size and sha256 (got {f!r})",
+                                      path=where)
             p = PurePosixPath(f["path"])
             if p.is_absolute() or ".." in p.parts or f["path"] == "":
                 raise DataFormatError(f"dataset {name!r}: unsafe file path {f['path']!r}", path=where)
@@ -217,7 +218,7 @@ def _fetch(client, url: str, target: Path, f: dict, bar) -> None:
 
 def _publish(tmp: Path, target: Path) -> None:
     """Give a finished temporary file the usual permissions (mkstemp makes it 0600) and rename it onto target."""
-    from .jsonl import give_usual_mode
+    from ..jsonl import give_usual_mode
     give_usual_mode(tmp)
     os.replace(tmp, target)
 
@@ -256,7 +257,8 @@ def download(name: str, root: str | os.PathLike | None = None, base_url: str | N
     base_url = base_url or os.environ.get(MIRROR_ENV) or None
     base = data_root(root)
     folder = inside(base, name)
-    todo, manual = [], []
+    todo: list[tuple] = []
+    manual: list[tuple] = []
     for f in entry["files"]:
         target = inside(base, name, f["path"])
         if not force and _verified(target, f):

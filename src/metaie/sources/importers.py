@@ -26,7 +26,7 @@ from pathlib import Path
 from ..alignment import align_answer, bio_to_spans, join_words
 from ..errors import DataFormatError
 from ..jsonl import read_json, read_json_items, read_jsonl
-from ..schema import Record, Span
+from ..records import Record, Span
 
 
 @dataclass

@@ -10,12 +10,18 @@ import random
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ..data_root import dataset_dir
-from ..dataset import dedupe_by_text
+from ..datasets.root import dataset_dir
 from ..errors import ConfigError
-from ..schema import Record
-from .importers import (ImportReport, import_bio, import_gliner, import_metaie_tagging, import_pilener_instruction,
-                        import_sentences_per_type)
+from ..records import Record
+from .distill_set import dedupe_by_text
+from .importers import (
+    ImportReport,
+    import_bio,
+    import_gliner,
+    import_metaie_tagging,
+    import_pilener_instruction,
+    import_sentences_per_type,
+)
 from .sentences import SplitReport, split_into_sentences
 
 BUNDLED_SOURCES = {
@@ -80,8 +86,8 @@ def build_bundled(root: str | Path | None = None, sentences: bool = True, keep_e
         kept = [r for r in records if r.spans or rng.random() < keep_empty]
         rep.empty_sentences_dropped = len(records) - len(kept)
         records = kept
-    for i, r in enumerate(records):
-        r.id = r.id or f"bundled-{i}"
+    for i, rec in enumerate(records):
+        rec.id = rec.id or f"bundled-{i}"
     rep.records = len(records)
     rep.spans = sum(len(r.spans) for r in records)
     rep.labels = len({s.label for r in records for s in r.spans})

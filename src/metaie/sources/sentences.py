@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..schema import Record, Span
+from ..records import Record, Span
 
 
 @lru_cache(maxsize=1)
