@@ -44,7 +44,7 @@ def test_doccano_round_trip_keeps_offsets(tmp_path, unit):
                    for (s, e, _), (cs, ce, _) in zip(lines[1]["label"], TEXTS[1][2]))
     recs, rep = doccano.read_file(path, offsets=unit)
     assert rep["spans"] == 8
-    for (rid, _t, tr), r in zip(TEXTS, recs):
+    for (rid, t, tr), r in zip(TEXTS, recs):
         assert r["id"] == rid and r["text"] == t
         assert [(s["start"], s["end"], s["label"]) for s in r["spans"]] == sorted(tr)
 

@@ -3,11 +3,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TypedDict
 
 import typer
 
 from ..errors import ConfigError
 from .options import THREADS
+
+
+class _ExtractOptions(TypedDict):
+    """The options `metaie extract` passes alike to ``extract_file`` and ``extract_batch``."""
+
+    threshold: float
+    batch_size: int
+    allow_overlap: bool
 
 
 def _labels(labels: str) -> list[str]:
@@ -93,7 +102,7 @@ def register(app: typer.Typer) -> None:
             raise ConfigError("no text given: pass text arguments, or --input FILE.jsonl --output FILE.jsonl")
         m = MetaIE.from_pretrained(model, backend=backend, threads=threads)
         # One set of options for both paths, so every option of the argv path reaches the streaming path.
-        options = {"threshold": threshold, "batch_size": batch_size, "allow_overlap": overlap}
+        options: _ExtractOptions = {"threshold": threshold, "batch_size": batch_size, "allow_overlap": overlap}
         if input is not None:
             from ..extract_stream import extract_file
             stats = extract_file(m, input, output, labs, text_field=text_field, resume=resume, model_name=model,
@@ -119,7 +128,7 @@ def register(app: typer.Typer) -> None:
         """Convert published label-to-span data into the distillation JSONL format."""
         if fmt in ("label-studio", "doccano"):  # annotation-tool exports: see `metaie import-annotations`
             from .integrations import import_annotations
-            return import_annotations(fmt, str((paths or [""])[0]), str(out))
+            return import_annotations(fmt, str(paths[0]) if paths else "", str(out))
         from ..sources.convert import convert
         report = convert(fmt, [str(p) for p in paths or []], out, sentences=sentences, data_root=data_root)
         typer.echo(json.dumps(report, ensure_ascii=False))

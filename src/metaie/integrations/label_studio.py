@@ -39,7 +39,7 @@ def labeling_config(labels: Sequence[str], relations: Sequence[str] = (), text_f
 
 
 def _region(i: int, s: Span) -> dict[str, Any]:
-    out = {"id": f"r{i}", "from_name": FROM_NAME, "to_name": TO_NAME, "type": "labels",
+    out: dict[str, Any] = {"id": f"r{i}", "from_name": FROM_NAME, "to_name": TO_NAME, "type": "labels",
            "value": {"start": s.start, "end": s.end, "text": s.text, "labels": [s.label]}}
     if s.score is not None:
         out["score"] = round(float(s.score), 4)
@@ -82,7 +82,7 @@ def _span_of(r: dict[str, Any], text: str, bad) -> Span:
     if not isinstance(labs, list) or len(labs) != 1 or not isinstance(labs[0], str):
         raise bad(f"region {r.get('id')!r} must carry exactly one label, has {labs!r}")
     want = v.get("text")
-    cands = [(start, end)]
+    cands: list[tuple[int | None, int | None]] = [(start, end)]
     if want is not None:
         cands.append((from_utf16(text, start), from_utf16(text, end)))
     for s, e in cands:
@@ -92,7 +92,7 @@ def _span_of(r: dict[str, Any], text: str, bad) -> Span:
               f"(of length {len(text)})")
 
 
-def _parse(result: list, text: str, bad) -> tuple[list[Span], list[Relation]]:
+def _parse(result: object, text: str, bad) -> tuple[list[Span], list[Relation]]:
     if not isinstance(result, list):
         raise bad("annotation 'result' must be a list")
     regions: dict[str, Span] = {}

@@ -28,8 +28,8 @@ Correct = Callable[[list[dict[str, Any]], Sequence[int]], list[dict[str, Any]]]
 def span_prf(pred: Sequence[Sequence[tuple]], gold: Sequence[Sequence[tuple]]) -> dict[str, float]:
     """Strict micro precision / recall / F1 over (label, start, end) per text."""
     tp = fp = fn = 0
-    for p, g in zip(pred, gold):
-        p, g = set(p), set(g)
+    for p_seq, g_seq in zip(pred, gold):
+        p, g = set(p_seq), set(g_seq)
         tp, fp, fn = tp + len(p & g), fp + len(p - g), fn + len(g - p)
     pr = tp / (tp + fp) if tp + fp else 0.0
     rc = tp / (tp + fn) if tp + fn else 0.0

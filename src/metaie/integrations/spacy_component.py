@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -25,6 +25,10 @@ from spacy.util import filter_spans, minibatch
 
 from ..errors import ConfigError
 from .records import example_parts
+
+if TYPE_CHECKING:
+    from ..model.tagger import MetaIE
+    from ..pipeline import Extractor
 
 for _name, _default, _cls in (("metaie_score", None, SpacySpan), ("metaie_relations", None, Doc),
                               ("metaie_unaligned", 0, Doc)):
@@ -45,11 +49,13 @@ class MetaIEComponent:
         self.name, self.model_path, self.labels = name, model, list(labels)
         self.threshold, self.overlap, self.spans_key = threshold, overlap, spans_key
         self.task, self.schema, self.batch_size, self.alignment = task, schema, batch_size, alignment
-        self._model, self._extractor, self.unaligned = None, None, 0
+        self._model: MetaIE | None = None
+        self._extractor: Extractor | None = None
+        self.unaligned = 0
 
     # ------------------------------------------------------------------ model
     @property
-    def model(self):
+    def model(self) -> MetaIE:
         """The MetaIE model, loaded on first use."""
         if self._model is None:
             if self.model_path is None:

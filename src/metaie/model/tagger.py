@@ -295,7 +295,7 @@ def merge_windows(windows: Sequence[Window], probs: Sequence[np.ndarray], n_quer
             j = np.arange(n)
             parts[w.query].append((np.asarray(w.text_offsets, dtype=np.int64).reshape(n, 2),
                                    np.minimum(j, n - 1 - j), np.full(n, k), np.asarray(p)))
-    out = []
+    out: list[tuple[np.ndarray, list[tuple[int, int]]]] = []
     for chunks in parts:
         if not chunks:
             out.append((np.zeros((0, 3), dtype=np.float32), []))

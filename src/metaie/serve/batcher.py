@@ -8,7 +8,8 @@ one such call, however long the texts of the others are. The budget adapts to th
 measures the model's tokens per second and sizes each call to take about ``max_call_ms`` (never more than
 ``max_tokens``), so a call is short on a laptop CPU and large on a GPU. A request whose windows are all done is
 decoded and answered on another thread, while the model goes on with the next call. If a model call fails, its
-windows are split in halves and retried, so only the request owning a failing window gets the error; its batch-mates are answered as if it had not been there.
+windows are split in halves and retried, so only the request owning a failing window gets the error; its
+batch-mates are answered as if it had not been there.
 
 >>> batcher = MicroBatcher(model, max_windows=256, max_wait_ms=5)             # doctest: +SKIP
 >>> spans = await batcher.submit(["Tom met Anna."], ["person"], 0.5)          # doctest: +SKIP
@@ -21,11 +22,15 @@ import contextlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..model.tagger import Plan
 
 
 @dataclass
 class _Job:
-    plan: object                      # metaie.model.tagger.Plan
+    plan: Plan
     threshold: float
     allow_overlap: bool
     future: asyncio.Future
@@ -108,6 +113,7 @@ class MicroBatcher:
         if not plan.windows:  # only empty texts: nothing for the model to do
             return self.model.finish(plan, [], job.threshold, job.allow_overlap)
         self._active.append(job)
+        assert self._wake is not None  # set above, with the worker task
         self._wake.set()
         return await job.future
 
@@ -146,6 +152,7 @@ class MicroBatcher:
         while True:
             self._active = [j for j in self._active if not j.future.done()]  # answered, or the client went away
             if not any(j.waiting for j in self._active):
+                assert self._wake is not None  # submit() creates the event before it starts this task
                 self._wake.clear()
                 await self._wake.wait()
                 continue
