@@ -71,6 +71,16 @@ def assert_accounted(sampled: set[str], out: Path) -> list[str]:
     return failed
 
 
+def calm_resume(fake, corpus: Path, out: Path) -> int:
+    """Resume a run with the faults and the latency off (what a user does after a bad spell of the teacher)."""
+    every, latency = fake.every, fake.latency_range
+    fake.every, fake.latency_range = {}, (0.0, 0.0)
+    try:
+        return distill(fake.base_url, corpus, out, "--concurrency", "4")
+    finally:
+        fake.every, fake.latency_range = every, latency
+
+
 @pytest.fixture
 def corpus(tmp_path):
     path = tmp_path / "corpus.txt"
@@ -100,5 +110,8 @@ def test_faults_and_races_never_lose_a_sentence(fake_openai, corpus, tmp_path):
                 errors.update(json.loads((out / "manifest.json").read_text())["usage"]["errors_by_kind"])
                 if not failed:
                     break
+            if failed:  # a machine slow enough keeps timing out: finish calmly, the set must still be the same
+                code = calm_resume(fake_openai, corpus, out)
+                assert code == 0 and not assert_accounted(sampled, out)
             assert (out / "distill.jsonl").read_bytes() == reference, f"trial {trial} differs"
     assert errors["rate_limit"] and errors["server"] and errors["timeout"], errors   # the faults happened
