@@ -83,7 +83,7 @@ def main() -> None:
     rows = run_loop(a.model, pool, heldout, labels, [int(x) for x in a.ks.split(",")], args, a.out,
                     threshold=a.threshold)
     if a.plot:
-        plot(rows, a.plot, f"{a.data}: pre-annotate {a.pool}, correct K, fine-tune, score {a.heldout} test texts")
+        plot(rows, a.plot, f"{a.data}: pre-annotate {a.pool}, correct K, fine-tune,\nscore {a.heldout} test texts")
     print(json.dumps({"rows": rows, "out": a.out, "plot": a.plot}))
 
 
