@@ -6,14 +6,14 @@ from collections import Counter
 from pathlib import Path
 
 from ..errors import DataFormatError
+from ..extras import require
 from ..jsonl import atomic_open, read_jsonl
 from ..sources.distill_set import load_records
 from .labels import label_frequencies, label_length_distribution
 
 
 def _plot(path: Path, kind: str, xs: list, ys: list, title: str, xlabel: str, ylabel: str) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
+    require("matplotlib", "plots", "plots").use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(9, 5 if kind == "bar" else 4))
