@@ -11,7 +11,7 @@ from ..model.encoding import unreachable
 from ..records import Query, Record
 from ..sources.distill_set import label_counts, split_records
 from ..sources.mixture import SourceSpec, load_source, parse_source_arg, spec_dict
-from .args import TrainArgs
+from .args import MetaData, TrainArgs
 from .queries import build_queries, query_stats
 from .trainer import FitResult, fit
 
@@ -111,9 +111,11 @@ def queries_of(model_dir: str | Path) -> int:
 
 
 def meta_train(data: Sequence[str | SourceSpec], out: str | Path, args: TrainArgs, backbone: str | None = None,
-               init: str | None = None, dev_fraction: float = 0.05, neg_ratio: float = 1.0,
-               max_records: int | None = None, max_length: int = 128, stride: int = 32,
-               data_root: str | None = None, sentences: bool = True, max_dev_queries: int = 2000,
+               init: str | None = None, dev_fraction: float = MetaData.dev_fraction,
+               neg_ratio: float = MetaData.neg_ratio, max_records: int | None = None,
+               max_length: int = MetaData.max_length, stride: int = MetaData.stride,
+               data_root: str | None = None, sentences: bool = MetaData.sentences,
+               max_dev_queries: int = MetaData.max_dev_queries,
                device: str | None = None, queries: int | None = None) -> FitResult:
     """Meta-train a tagger on distillation data and save it to ``out`` (with ``manifest.json``).
 
