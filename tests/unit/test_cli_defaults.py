@@ -52,3 +52,23 @@ def test_meta_and_finetune_keep_their_user_facing_defaults():
     assert (MetaTrainArgs.batch_size, MetaTrainArgs.warmup_ratio, MetaData.max_length, MetaData.stride) == (32, 0.06,
                                                                                                             128, 32)
     assert (FinetuneArgs.epochs, FinetuneArgs.batch_size, FinetuneArgs.warmup_ratio) == (10, 8, 0.1)
+
+
+def test_distill_passes_every_option_into_its_config(monkeypatch):
+    import metaie.distill.builder as builder
+    from metaie.cli.main import main
+    got = {}
+
+    def capture(cfg):
+        got["cfg"] = cfg
+        raise SystemExit(0)
+
+    monkeypatch.setattr(builder, "run_distill", capture)
+    with pytest.raises(SystemExit):
+        main(["distill", "--corpus", "c.txt", "--out", "o", "--format", "jsonl", "--replay", "r.jsonl", "--cache",
+              "c.sqlite", "--max-per-label", "3", "--seed", "7", "--no-progress", "--rpm", "60"])
+    cfg = got["cfg"]
+    given = {"corpus": ["c.txt"], "out_dir": "o", "format": "jsonl", "replay": "r.jsonl", "cache": "c.sqlite",
+             "max_per_label": 3, "seed": 7, "progress": False, "rpm": 60}
+    assert {k: getattr(cfg, k) for k in given} == given
+    assert all(getattr(cfg, f.name) == f.default for f in fields(DistillConfig) if f.name not in given)

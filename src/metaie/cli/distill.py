@@ -1,6 +1,7 @@
 """Commands ``distill`` (corpus -> distillation set through an LLM teacher) and ``distill-report``."""
 from __future__ import annotations
 
+from dataclasses import fields
 from functools import partial
 from pathlib import Path
 
@@ -56,15 +57,9 @@ def register(app: typer.Typer) -> None:
             from ..threads import set_threads
             set_threads(threads)
 
-        cfg = DistillConfig(
-            corpus=[str(c) for c in corpus], out_dir=str(out), teacher=teacher, model=model, base_url=base_url,
-            api_key_env=api_key_env, replay=str(replay) if replay else None, prompt=prompt, primer_mode=primer_mode,
-            temperature=temperature, max_tokens=max_tokens, timeout=timeout, concurrency=concurrency, rpm=rpm,
-            tpm=tpm, max_attempts=max_attempts, retry_base=retry_base, retry_max=retry_max,
-            price_input=price_input, price_output=price_output, format=fmt, text_field=text_field, split=split,
-            all_sentences=all_sentences, min_chars=min_chars, max_chars=max_chars, min_words=min_words,
-            max_words=max_words, sentences=sentences, seed=seed, negatives=negatives, max_per_label=max_per_label,
-            keep_label_case=keep_label_case, cache=str(cache) if cache else None, device=device, progress=progress)
+        settings = {**locals(), "corpus": [str(c) for c in corpus], "out_dir": str(out), "format": fmt,
+                    "replay": str(replay) if replay else None, "cache": str(cache) if cache else None}
+        cfg = DistillConfig(**{f.name: settings[f.name] for f in fields(DistillConfig) if f.name in settings})
         r = run_distill(cfg)
         u = r.usage
         typer.echo(f"{r.records} records, {r.spans} spans -> {r.out_dir / 'distill.jsonl'} | requests {u.requests}, "
