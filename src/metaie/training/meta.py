@@ -8,8 +8,8 @@ from pathlib import Path
 
 from ..errors import ConfigError
 from ..model.encoding import unreachable
-from ..records import Query, Record
-from ..sources.distill_set import label_counts, split_records
+from ..records import Query, Record, count_labels
+from ..sources.distill_set import split_records
 from ..sources.mixture import SourceSpec, load_source, parse_source_arg, spec_dict
 from .args import MetaData, TrainArgs
 from .queries import build_queries, query_stats
@@ -56,7 +56,7 @@ def mix_queries(data: Sequence[str | SourceSpec], data_root: str | None, sentenc
         if max_records is not None and len(recs) > max_records:
             recs = random.Random(seed).sample(recs, max_records)
         tr, dv = split_records(recs, dev_fraction, seed)
-        freq = label_counts(tr)
+        freq = count_labels(tr)
         q = build_queries(tr, neg_ratio, seed + 97 * n, freq)
         want = spec.queries if spec.queries is not None else round(spec.weight * len(q))
         used, _ = sample_queries(q, want, seed + n) if q and want != len(q) else (q, None)
@@ -132,7 +132,7 @@ def meta_train(data: Sequence[str | SourceSpec], out: str | Path, args: TrainArg
         train_q, sampling = sample_queries(train_q, queries, args.seed)
     if len(dev_q) > max_dev_queries:
         dev_q = random.Random(args.seed).sample(dev_q, max_dev_queries)
-    freq = label_counts(typed_train)
+    freq = count_labels(typed_train)
     if init:
         model = MetaIE.from_pretrained(init, device=device)
     else:
