@@ -38,3 +38,7 @@ class AlignmentError(MetaIEError):
 
 class AccountingError(MetaIEError):
     """A run's outputs do not account for every input it took (a defect, reported instead of hidden)."""
+
+
+class MissingExtraError(ConfigError):
+    """An optional package is not installed: the message names the extra that installs it."""

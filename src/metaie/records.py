@@ -13,6 +13,8 @@ labels known to have no span in the text (they become "answer nothing" queries).
 """
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,3 +91,19 @@ class Query:
     label: str
     text: str
     spans: list[Span] = field(default_factory=list)
+
+
+def count_labels(records: Iterable[Record], per: str = "record") -> Counter:
+    """The package's label counter: records mentioning each label (``per="record"``) or spans of it (``"span"``).
+
+    Labels come in first-seen order, the same in every process (negative sampling relies on it).
+
+    >>> rs = [Record("Tom and Ann", [Span(0, 3, "person"), Span(8, 11, "person")])]
+    >>> count_labels(rs), count_labels(rs, per="span")
+    (Counter({'person': 1}), Counter({'person': 2}))
+    """
+    if per == "record":
+        return Counter(lab for r in records for lab in r.labels)
+    if per == "span":
+        return Counter(s.label for r in records for s in r.spans)
+    raise ValueError(f"per must be 'record' or 'span', not {per!r}")

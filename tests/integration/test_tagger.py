@@ -134,3 +134,25 @@ def test_step_budget_grows_with_min_epochs(tiny_backbone):
     assert fit(m, qs, None, TrainArgs(epochs=1, min_epochs=2, **base)).steps == 4      # and over epochs too
     with pytest.raises(ConfigError, match="min_epochs"):
         TrainArgs(min_epochs=0).validate()
+
+
+def test_fit_takes_its_scorer_and_reports_progress_through_a_callback(tiny_backbone, tmp_path):
+    """The scorer decides the best epoch (the model ends there); progress events arrive in order, bar or not."""
+    qs = gold_queries()  # 8 queries, batch 4: 2 steps per epoch
+    m = MetaIE.from_backbone(str(tiny_backbone), max_length=32, stride=8, device="cpu")
+    scored: list[torch.Tensor] = []
+
+    def second_epoch_best(model, dev, threshold, batch_size):
+        scored.append(torch.nn.utils.parameters_to_vector(model.model.parameters()).detach().clone())
+        return {"f1": 1.0 if len(scored) == 2 else 0.1, "precision": 0.0, "recall": 0.0}
+
+    events: list[dict] = []
+    r = fit(m, qs, qs, TrainArgs(epochs=3, batch_size=4, lr=1e-3, progress=True), out_dir=tmp_path / "m",
+            scorer=second_epoch_best, progress=events.append)
+    assert (r.best_f1, len(scored)) == (1.0, 3)
+    assert json.loads((tmp_path / "m" / "manifest.json").read_text())["best_epoch"] == 2
+    assert torch.equal(torch.nn.utils.parameters_to_vector(m.model.parameters()), scored[1])  # ends at epoch 2
+    kinds = [e["event"] for e in events]
+    assert kinds == ["start"] + (["step"] * 2 + ["epoch"]) * 3 + ["stop"]
+    assert events[0]["total"] == 6 and [e["step"] for e in events if e["event"] == "step"] == [1, 2, 3, 4, 5, 6]
+    assert [e["dev"]["f1"] for e in events if e["event"] == "epoch"] == [0.1, 1.0, 0.1]

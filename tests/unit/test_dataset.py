@@ -96,13 +96,12 @@ def test_training_queries_are_the_same_in_every_process():
     would see other queries than the interrupted one and start afresh."""
     import subprocess
     import sys
-    code = ("from metaie.records import Record, Span\n"
-            "from metaie.sources.distill_set import label_counts\n"
+    code = ("from metaie.records import Record, Span, count_labels\n"
             "from metaie.training.queries import build_queries\n"
             "labs = ['person', 'city', 'year', 'company', 'river', 'drug', 'team', 'award']\n"
             "recs = [Record(f'Tom met Ann {i} .', [Span(0, 3, labs[i % 8]), Span(8, 11, labs[(i * 3 + 1) % 8])])\n"
             "        for i in range(40)]\n"
-            "qs = build_queries(recs, neg_ratio=2.0, seed=7, label_freq=label_counts(recs))\n"
+            "qs = build_queries(recs, neg_ratio=2.0, seed=7, label_freq=count_labels(recs))\n"
             "print([(q.label, q.text) for q in qs])\n")
     import metaie
     src = str(Path(metaie.__file__).resolve().parents[1])  # the package under test, not an installed copy

@@ -6,9 +6,9 @@ import random
 
 import pytest
 
-from metaie.distill.labels import add_negatives, cap_per_label, label_frequencies, normalise_label
+from metaie.distill.labels import add_negatives, cap_per_label, normalise_label
 from metaie.errors import ConfigError
-from metaie.records import Record, Span
+from metaie.records import Record, Span, count_labels
 from metaie.teacher.base import Completion
 from metaie.teacher.cache import ResponseCache, cache_key
 from metaie.teacher.prompts import builtin_versions, load_template
@@ -110,7 +110,7 @@ def test_label_normalisation_cap_and_negatives():
     assert normalise_label("DNA", keep_case=True) == "DNA"
     recs = [Record(f"t{i}", [Span(0, 1, "a"), Span(0, 1, "b" if i % 2 else "c")], id=str(i)) for i in range(10)]
     assert cap_per_label(recs, 3) == 10 - 3 + 5 - 3 + 5 - 3
-    assert label_frequencies(recs) == {"a": 3, "b": 3, "c": 3}
+    assert count_labels(recs, per="span") == {"a": 3, "b": 3, "c": 3}
     big = [Record(f"x{i}", [Span(0, 1, lab)], id=f"x{i}") for i, lab in enumerate(["p"] * 90 + ["q"] * 9 + ["r"])]
     add_negatives(big, 1, seed=3)
     neg = [r.negatives[0] for r in big if r.labels != ["p"]]

@@ -77,3 +77,17 @@ def test_json_list_with_leading_whitespace_is_a_list(tmp_path):
     f.write_text("\ufeff\n\n  " + (FIX / "gliner.json").read_text(encoding="utf-8"), encoding="utf-8")
     recs, rep = import_gliner(f)
     assert rep.records == 2 and spans_of(recs[1]) == [("company", "Google"), ("company", "YouTube")]
+
+
+def test_bio_import_and_task_loader_read_alike(tmp_path):
+    """One BIO reader: the distillation import and the task loader give the same texts and spans."""
+    from metaie.datasets.columns import read_bio
+    p = tmp_path / "d.txt"
+    p.write_bytes(b"-DOCSTART-\tO\r\n\r\nTom\tB-person\r\nSmith\tI-person\r\nruns\tO\r\n\r\nNew\tB-city name\r\n"
+                  b"York\tI-city name\r\n")
+    recs, rep = import_bio(p)
+    exs = read_bio(p)
+    assert [r.text for r in recs] == [x.text for x in exs] == ["Tom Smith runs", "New York"]
+    assert [spans_of(r) for r in recs] == [[("person", "Tom Smith")], [("city name", "New York")]]
+    assert [[(e.type, e.text) for e in x.entities] for x in exs] == [spans_of(r) for r in recs]
+    assert (rep.items, rep.records, rep.spans) == (2, 2, 2)

@@ -132,3 +132,17 @@ def test_bad_input_errors(tmp_path):
     (tmp_path / "conll04" / "train_triples.json").write_text("[]")
     with pytest.raises(ConfigError, match="split 'test' of 'conll04' is missing"):
         load_split("conll04", "test", root=tmp_path)
+
+
+def test_a_readers_report_is_returned_with_its_examples():
+    """JNLPBA's standoff train split reports its alignment through the registry (no module-global side channel)."""
+    import metaie.datasets.registry as registry
+    from metaie.evaluation.dataset_check import check_dataset, format_check
+    spec, folder = resolve("jnlpba", root=FIX)
+    exs, rep = spec.read_report(folder, "train")
+    assert (len(exs), rep.total, rep.aligned) == (2, 4, 3)
+    assert spec.read_report(folder, "test")[1] is None  # a BIO file's reader has no report
+    assert not hasattr(registry, "LAST_REPORT")
+    chk = check_dataset("jnlpba", root=FIX)
+    assert chk.splits["train"]["loader"] == {"total": 4, "aligned": 3}
+    assert "  loader: total 4, aligned 3" in format_check(chk).splitlines()

@@ -8,7 +8,8 @@ from typing import TypedDict
 import typer
 
 from ..errors import ConfigError
-from .options import THREADS
+from ..training.args import MetaData, MetaTrainArgs
+from .options import THREADS, option
 
 
 class _ExtractOptions(TypedDict):
@@ -35,25 +36,27 @@ def register(app: typer.Typer) -> None:
               out: Path = typer.Option(..., "--out", "-o", help="Output model directory"),
               backbone: str = typer.Option(None, help="HF model name or path (default: embedded all-MiniLM-L6-v2)"),
               init: str = typer.Option(None, help="Continue from an existing metaie model directory"),
-              epochs: int = typer.Option(3), batch_size: int = typer.Option(32), lr: float = typer.Option(5e-5),
-              warmup_ratio: float = typer.Option(0.06), schedule: str = typer.Option("linear"),
-              grad_accum: int = typer.Option(1), seed: int = typer.Option(42),
-              max_steps: int = typer.Option(None), max_length: int = typer.Option(128),
-              stride: int = typer.Option(32), dev_fraction: float = typer.Option(0.05),
-              neg_ratio: float = typer.Option(1.0, help="Negative queries per positive label"),
+              epochs: int = option(MetaTrainArgs, "epochs"), batch_size: int = option(MetaTrainArgs, "batch_size"),
+              lr: float = option(MetaTrainArgs, "lr"), warmup_ratio: float = option(MetaTrainArgs, "warmup_ratio"),
+              schedule: str = option(MetaTrainArgs, "schedule"), grad_accum: int = option(MetaTrainArgs, "grad_accum"),
+              seed: int = option(MetaTrainArgs, "seed"), max_steps: int = option(MetaTrainArgs, "max_steps"),
+              max_length: int = option(MetaData, "max_length"), stride: int = option(MetaData, "stride"),
+              dev_fraction: float = option(MetaData, "dev_fraction"),
+              neg_ratio: float = option(MetaData, "neg_ratio", help="Negative queries per positive label"),
               max_records: int = typer.Option(None, help="Train on a random sample of this many records"),
               queries: int = typer.Option(None, help="Sample the training queries to exactly this many "
                                                      "(repeating the set when it is smaller)"),
               match_queries: str = typer.Option(None, help="Sample to as many training queries as this saved "
                                                            "model was trained on (fair start-point comparisons)"),
-              passages: bool = typer.Option(False, help="Keep bundled passages whole (default: sentences)"),
-              threads: int = THREADS, checkpoint_every: int = typer.Option(200),
-              no_resume: bool = typer.Option(False, help="Ignore a previous interrupted run's state"),
+              passages: bool = typer.Option(not MetaData.sentences,
+                                            help="Keep bundled passages whole (default: sentences)"),
+              threads: int = THREADS, checkpoint_every: int = option(MetaTrainArgs, "checkpoint_every"),
+              no_resume: bool = typer.Option(not MetaTrainArgs.resume,
+                                             help="Ignore a previous interrupted run's state"),
               data_root: str = typer.Option(None, help="Data root (default: $METAIE_DATA or shared/data)"),
               device: str = typer.Option(None, help="cpu or cuda (default: cuda when present)")) -> None:
         """Meta-train a label-to-span tagger on a distillation set (or on task datasets' human annotations)."""
         from ..sources import load_mixture
-        from ..training import TrainArgs
         from ..training.meta import meta_train, queries_of
         sources: list = list(data or []) + (load_mixture(mixture) if mixture is not None else [])
         if not sources:
@@ -62,7 +65,7 @@ def register(app: typer.Typer) -> None:
             raise ConfigError("give --queries or --match-queries, not both")
         if match_queries is not None:
             queries = queries_of(match_queries)
-        args = TrainArgs(epochs=epochs, batch_size=batch_size, lr=lr, warmup_ratio=warmup_ratio, schedule=schedule,
+        args = MetaTrainArgs(epochs=epochs, batch_size=batch_size, lr=lr, warmup_ratio=warmup_ratio, schedule=schedule,
                          grad_accum=grad_accum, seed=seed, max_steps=max_steps, threads=threads,
                          checkpoint_every=checkpoint_every, resume=not no_resume)
         r = meta_train(sources, out, args, backbone=backbone, init=init, dev_fraction=dev_fraction, neg_ratio=neg_ratio,

@@ -27,8 +27,8 @@ def register(app: typer.Typer) -> None:
               max_body_bytes: int = typer.Option(4 * 1024 * 1024, help="Largest request body (413 beyond)"),
               log_level: str = typer.Option("info", help="uvicorn log level")) -> None:
         """Serve a model over HTTP: POST /extract, GET /health, GET /info, a web page at /, docs at /docs."""
-        import uvicorn
-
+        from ..extras import require
+        uvicorn = require("uvicorn", "serve", "metaie serve")
         from ..model.tagger import MetaIE
         from ..serve.app import Limits, create_app
         m = MetaIE.from_pretrained(model, backend=backend, threads=threads)

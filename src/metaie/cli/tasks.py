@@ -6,7 +6,8 @@ import json
 import typer
 
 from ..errors import ConfigError
-from .options import THREADS
+from ..training.args import FinetuneArgs
+from .options import THREADS, option
 
 _ROOT = typer.Option(None, "--data-root", help="Folder holding the datasets (default: $METAIE_DATA, ../shared/data)")
 _SCHEMA = typer.Option(None, "--schema", help="Task schema YAML (default: the shipped one for the dataset)")
@@ -38,22 +39,22 @@ def register(app: typer.Typer) -> None:
                  shots: int = typer.Option(5, "--shots", help="K: mentions per label"),
                  seed: int = typer.Option(1, "--seed"),
                  out: str = typer.Option(..., "--out", help="Output model directory"),
-                 epochs: int = typer.Option(10, "--epochs"), batch_size: int = typer.Option(8, "--batch-size"),
-                 lr: float = typer.Option(5e-5, "--lr"),
-                 max_steps: int | None = typer.Option(None, "--max-steps",
-                                                         help="A budget in optimiser steps instead of --epochs"),
-                 min_epochs: float | None = typer.Option(None, "--min-epochs",
-                                                            help="At least this many passes over the data"),
+                 epochs: int = option(FinetuneArgs, "epochs", "--epochs"),
+                 batch_size: int = option(FinetuneArgs, "batch_size", "--batch-size"),
+                 lr: float = option(FinetuneArgs, "lr", "--lr"),
+                 max_steps: int | None = option(FinetuneArgs, "max_steps", "--max-steps",
+                                                help="A budget in optimiser steps instead of --epochs"),
+                 min_epochs: float | None = option(FinetuneArgs, "min_epochs", "--min-epochs",
+                                                   help="At least this many passes over the data"),
                  schema: str | None = _SCHEMA, data_root: str | None = _ROOT,
                  threads: int | None = THREADS) -> None:
         """Fine-tune on K shots per label of a task dataset."""
         from ..threads import set_threads
-        from ..training import TrainArgs
         from ..training.finetune import StartPoint
         from ..training.finetune import finetune as run
         set_threads(threads)
         start = StartPoint("model" if model else "backbone", model=model, backbone=backbone)
-        _, res, info = run(start, data, shots, seed, out, TrainArgs(epochs=epochs, batch_size=batch_size, lr=lr,
+        _, res, info = run(start, data, shots, seed, out, FinetuneArgs(epochs=epochs, batch_size=batch_size, lr=lr,
                                                                     max_steps=max_steps, min_epochs=min_epochs,
                                                                     threads=threads),
                            root=data_root, schema=schema, task=task)

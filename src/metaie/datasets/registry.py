@@ -10,33 +10,32 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..errors import ConfigError, DataFormatError
 from ..tasks.structures import Example
 from . import absa, brat, casie, columns, sniff, spert, srl
 from .root import data_root
 
-LAST_REPORT: dict[str, object] = {}  # loader side reports (JNLPBA alignment, CASIE fixes), by dataset name
+# A reader maps (file or folder, id prefix) to examples, or to (examples, its report) when it has one to give
+# (JNLPBA's standoff alignment, CASIE's offset repairs): the report is returned, never kept aside.
+Reader = Callable[[Path, str], "list[Example] | tuple[list[Example], Any]"]
 
 
-def _bio(tag_first: bool | None = None) -> Callable[[Path, str], list[Example]]:
+def _bio(tag_first: bool | None = None) -> Reader:
     def load(path: Path, prefix: str) -> list[Example]:
         tf = columns.sniff_tag_first(path) if tag_first is None else tag_first
         return columns.read_bio(path, tag_first=tf, prefix=prefix)
     return load
 
 
-def _standoff(path: Path, prefix: str) -> list[Example]:
-    exs, rep = brat.read_standoff_dir(path, prefix=prefix)
-    LAST_REPORT["standoff"] = rep
-    return exs
+def _standoff(path: Path, prefix: str) -> tuple[list[Example], brat.AlignmentReport]:
+    return brat.read_standoff_dir(path, prefix=prefix)
 
 
-def _casie(split: str) -> Callable[[Path, str], list[Example]]:
-    def load(path: Path, prefix: str) -> list[Example]:
-        exs, rep = casie.read_casie(path, split)
-        LAST_REPORT["casie"] = rep
-        return exs
+def _casie(split: str) -> Reader:
+    def load(path: Path, prefix: str) -> tuple[list[Example], casie.CasieReport]:
+        return casie.read_casie(path, split)
     return load
 
 
@@ -71,19 +70,25 @@ class DatasetSpec:
     task: str
     folder: str
     files: dict[str, str]
-    reader: Callable[[Path, str], list[Example]] | dict[str, Callable[[Path, str], list[Example]]]
+    reader: Reader | dict[str, Reader]
     note: str = ""
     few_shot_from: str = "train"
     extra: dict = field(default_factory=dict)
 
     def read(self, folder: Path, split: str) -> list[Example]:
+        """The examples of ``split``."""
+        return self.read_report(folder, split)[0]
+
+    def read_report(self, folder: Path, split: str) -> tuple[list[Example], Any]:
+        """The examples of ``split`` and its reader's report (None when the reader gives none)."""
         if split not in self.files:
             raise ConfigError(f"dataset {self.name!r} has no split {split!r}; its splits are {sorted(self.files)}")
         target = folder / self.files[split] if self.files[split] else folder
         if not target.exists():
             raise ConfigError(f"split {split!r} of {self.name!r} is missing: expected {target}")
         reader = self.reader[split] if isinstance(self.reader, dict) else self.reader
-        return reader(target, f"{self.name}:{split}:")
+        got = reader(target, f"{self.name}:{split}:")
+        return got if isinstance(got, tuple) else (got, None)
 
 
 def _three(names: tuple[str, str, str]) -> dict[str, str]:

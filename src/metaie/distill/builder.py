@@ -16,7 +16,7 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..jsonl import atomic_open, write_json, write_jsonl
-from ..records import Record
+from ..records import Record, count_labels
 from ..sources.distill_set import save_records
 from ..teacher.base import Teacher
 from ..teacher.cache import ResponseCache, cache_key
@@ -25,7 +25,7 @@ from ..teacher.prompts import PromptTemplate, load_template
 from ..teacher.retry import RetryPolicy
 from .accounting import Progress, Usage, check_accounting
 from .corpus import Sentence, sample_sentences
-from .labels import add_negatives, cap_per_label, label_frequencies, normalise_label
+from .labels import add_negatives, cap_per_label, normalise_label
 from .runner import Job, query_all
 
 
@@ -180,7 +180,7 @@ def run_distill(cfg: DistillConfig, teacher: Teacher | None = None) -> DistillRe
     write_jsonl(out / "rejects.jsonl", rejects)
     write_jsonl(out / "failed.jsonl", failed)
     write_jsonl(out / "responses.jsonl", responses)
-    freq = label_frequencies(records)
+    freq = count_labels(records, per="span")
     with atomic_open(out / "labels.tsv") as f:
         f.write("label\tspans\n")
         f.writelines(f"{lab}\t{n}\n" for lab, n in freq.most_common())

@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from ..records import Record, Span
+from ..records import Record, Span, count_labels
 
 _WS = re.compile(r"\s+")
 
@@ -21,15 +21,6 @@ def normalise_label(label: str, keep_case: bool = False) -> str:
     """Collapse spacing and underscores, strip edge punctuation, lower-case unless ``keep_case``."""
     label = _WS.sub(" ", label.replace("_", " ")).strip(" \t:;,.-*#\"'`")
     return label if keep_case else label.lower()
-
-
-def label_frequencies(records: Iterable[Record]) -> Counter:
-    """Spans per label over a set of records.
-
-    >>> label_frequencies([Record("Tom", [Span(0, 3, "person")])])
-    Counter({'person': 1})
-    """
-    return Counter(s.label for r in records for s in r.spans)
 
 
 def label_length_distribution(labels: Iterable[str]) -> Counter:
@@ -70,7 +61,7 @@ def add_negatives(records: list[Record], k: int, seed: int) -> None:
     """
     if k <= 0:
         return
-    freq = label_frequencies(records)
+    freq = count_labels(records, per="span")
     labels = sorted(freq)
     if not labels:
         return

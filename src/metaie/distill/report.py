@@ -6,14 +6,15 @@ from collections import Counter
 from pathlib import Path
 
 from ..errors import DataFormatError
+from ..extras import require
 from ..jsonl import atomic_open, read_jsonl
+from ..records import count_labels
 from ..sources.distill_set import load_records
-from .labels import label_frequencies, label_length_distribution
+from .labels import label_length_distribution
 
 
 def _plot(path: Path, kind: str, xs: list, ys: list, title: str, xlabel: str, ylabel: str) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
+    require("matplotlib", "plots", "plots").use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(9, 5 if kind == "bar" else 4))
@@ -42,7 +43,7 @@ def write_report(dist_dir: str | Path, top: int = 30) -> Path:
         raise DataFormatError("no distill.jsonl here; run `metaie distill --out` on this folder first", path=d)
     out = data.parent
     records = load_records(data)
-    freq = label_frequencies(records)
+    freq = count_labels(records, per="span")
     lengths = label_length_distribution(freq)
     per_record = Counter(len(r.spans) for r in records)
     neg = sum(len(r.negatives) for r in records)

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -58,25 +59,31 @@ def _task(spec_task: str, task: str | None, folder: Path) -> str:
                       f"{'/'.join(sorted(ENTITY_VIEW))} datasets, for their entities)")
 
 
-def load_all(data: str | os.PathLike, root=None) -> tuple[dict[str, list[Example]], dict[str, str]]:
-    """Every split that loads (split -> examples), and the load error of each split that does not."""
+def load_all(data: str | os.PathLike, root=None) -> tuple[dict[str, list[Example]], dict[str, str], dict[str, Any]]:
+    """Every split that loads (split -> examples), the load error of each split that does not, and the reports
+    of the readers that give one (split -> report)."""
     spec, folder = resolve(data, root)
-    loaded, errors = {}, {}
+    loaded, errors, reports = {}, {}, {}
     for split in spec.files:
         try:
-            loaded[split] = spec.read(folder, split)
+            loaded[split], rep = spec.read_report(folder, split)
         except MetaIEError as e:
             errors[split] = str(e)
-    return loaded, errors
+            continue
+        if rep is not None:
+            reports[split] = rep
+    return loaded, errors, reports
 
 
 def check_dataset(data: str | os.PathLike, task: str | None = None, root=None) -> Check:
     """Sniff a dataset, load every split, count sentences and mentions per label, and list the problems."""
     spec, folder = resolve(data, root)
     chk = Check(str(folder), _task(spec.task, task, folder))
-    loaded, errors = load_all(data, root)
+    loaded, errors, reports = load_all(data, root)
     for split in spec.files:
         entry: dict = {"file": spec.files[split] or "(folder)"}
+        if split in reports:  # what the reader repaired or dropped (JNLPBA standoff alignment, CASIE offsets)
+            entry["loader"] = asdict(reports[split])
         if split in errors:
             chk.problems.append(f"{split}: {errors[split]}")
         else:
@@ -125,6 +132,8 @@ def format_check(chk: Check) -> str:
         for kind, per in e["mentions"].items():
             lines.append(f"  {kind}: {sum(per.values())} mentions: "
                          + ", ".join(f"{k} {v}" for k, v in per.items()))
+        if "loader" in e:
+            lines.append("  loader: " + ", ".join(f"{k} {v}" for k, v in e["loader"].items()))
     lines.append(f"schema: {chk.schema or 'none usable'}")
     lines.append(f"problems: {len(chk.problems)}" + "".join(f"\n  - {p}" for p in chk.problems))
     return "\n".join(lines)
@@ -137,7 +146,7 @@ def init_schema(data: str | os.PathLike, task: str | None = None, force: bool = 
     target = Path(folder) / "schema.yaml"
     if target.exists() and not force:
         raise ConfigError(f"{target} exists: edit it, or pass --force to overwrite it")
-    loaded, errors = load_all(data, root)
+    loaded, errors, _ = load_all(data, root)
     if errors:
         split, err = next(iter(errors.items()))
         raise ConfigError(f"split {split!r} does not load, fix it first: {err}")

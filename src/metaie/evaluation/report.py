@@ -12,6 +12,7 @@ import statistics
 from collections import defaultdict
 from pathlib import Path
 
+from ..extras import require
 from ..jsonl import atomic_open
 
 
@@ -110,8 +111,7 @@ def markdown(summary: list[dict], order: list[str] | None = None) -> str:
 
 def plot(summary: list[dict], out: Path) -> list[Path]:
     """One PNG per dataset: F1 against K, a line per start point (error bars = sd)."""
-    import matplotlib
-    matplotlib.use("Agg")
+    require("matplotlib", "plots", "plots").use("Agg")
     import matplotlib.pyplot as plt
     paths = []
     for d in dict.fromkeys(s["dataset"] for s in summary):

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from ..errors import ConfigError, ModelLoadError
+from ..extras import require
 
 ONNX_MANIFEST = "onnx.json"
 VARIANT_FILES = {"fp32": "model.onnx", "int8": "model.int8.onnx"}
@@ -38,10 +39,7 @@ class OnnxRunner:
     def load(cls, directory: str | os.PathLike, threads: int | None = None, variant: str | None = None
              ) -> OnnxRunner:
         """Open ``directory``'s graph (``variant`` fp32 or int8; default: the one named in onnx.json)."""
-        try:
-            import onnxruntime as ort
-        except ImportError:
-            raise ConfigError("the ONNX backend needs onnxruntime: pip install 'metaie[onnx]'") from None
+        ort = require("onnxruntime", "onnx", "the ONNX backend")
         directory = Path(directory)
         variant = variant or _read_manifest(directory).get("default", "fp32")
         if variant not in VARIANT_FILES:

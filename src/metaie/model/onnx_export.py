@@ -20,6 +20,7 @@ from pathlib import Path
 import torch
 
 from ..errors import ConfigError
+from ..extras import require
 from ..jsonl import replace_dir
 from .onnx_backend import ONNX_MANIFEST, VARIANT_FILES
 from .tagger import CONFIG_NAME, MetaIE, collate
@@ -43,6 +44,9 @@ def export_onnx(model: MetaIE, out_dir: str | os.PathLike, quantize: str | None 
     net = model.model
     if net is None:
         raise ConfigError("export needs a torch model: load it with backend='torch'")
+    require("onnx", "onnx", "ONNX export")  # checked before the export starts, not after it
+    if quantize:
+        require("onnxruntime", "onnx", "int8 quantisation")
     target = Path(out_dir)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
@@ -63,9 +67,9 @@ def export_onnx(model: MetaIE, out_dir: str | os.PathLike, quantize: str | None 
         torch_model.train(False)
         torch_model.to(model.device)
         if quantize == "int8":
-            from onnxruntime.quantization import QuantType, quantize_dynamic
-            quantize_dynamic(str(tmp / VARIANT_FILES["fp32"]), str(tmp / VARIANT_FILES["int8"]),
-                             weight_type=QuantType.QInt8)
+            q = require("onnxruntime.quantization", "onnx", "int8 quantisation")
+            q.quantize_dynamic(str(tmp / VARIANT_FILES["fp32"]), str(tmp / VARIANT_FILES["int8"]),
+                             weight_type=q.QuantType.QInt8)
         model.tokenizer.save_pretrained(tmp)
         torch_model.config.save_pretrained(tmp)
         (tmp / CONFIG_NAME).write_text(json.dumps(asdict(model.config), indent=2, ensure_ascii=False) + "\n",

@@ -130,7 +130,8 @@ class MetaIE:
 
     # ----------------------------------------------------------------- construction
     @classmethod
-    def from_backbone(cls, backbone: str | None = None, max_length: int = 256, stride: int = 64,
+    def from_backbone(cls, backbone: str | None = None, max_length: int = MetaConfig.max_length,
+                      stride: int = MetaConfig.stride,
                       query_template: str = "{label}", device: str | None = None, seed: int = 0) -> MetaIE:
         """A fresh tagger on a backbone (embedded MiniLM-L6 by default) with a new O/B/I head.
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import random
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -110,14 +109,6 @@ def dedupe_by_text(records: Iterable[Record]) -> list[Record]:
         pos = set(m.labels)
         m.negatives = [n for n in m.negatives if n not in pos]
     return list(by_key.values())
-
-
-def label_counts(records: Iterable[Record]) -> Counter:
-    """How many records mention each label (positives only)."""
-    c: Counter = Counter()
-    for r in records:
-        c.update(r.labels)  # distinct, in first-seen order: the same order in every process
-    return c
 
 
 def split_records(records: Sequence[Record], dev_fraction: float, seed: int) -> tuple[list[Record], list[Record]]:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..alignment import align_answer, bio_to_spans, join_words
+from ..datasets.columns import bio_sentences
 from ..errors import DataFormatError
 from ..jsonl import read_json, read_json_items, read_jsonl
 from ..records import Record, Span
@@ -173,41 +174,12 @@ def import_pilener_instruction(path: str | Path) -> tuple[list[Record], ImportRe
 
 
 def import_bio(path: str | Path) -> tuple[list[Record], ImportReport]:
-    """``token<TAB>tag`` lines, a blank line between texts; tags ``B-free text label``."""
+    """``token<TAB>tag`` lines, a blank line between texts; tags ``B-free text label`` (read by ``bio_sentences``)."""
     path = Path(path)
-    if not path.exists():
-        raise DataFormatError("file not found", path=path)
     rep = ImportReport(source=f"bio:{path.name}")
-    records: list[Record] = []
-    words: list[str] = []
-    tags: list[str] = []
-
-    def flush() -> None:
-        if words:
-            text, offs = join_words(words)
-            spans = bio_to_spans(tags, offs, text)
-            rep.items += 1
-            rep.spans += len(spans)
-            records.append(Record(text=text, spans=spans, source="pilener-bio"))
-            words.clear()
-            tags.clear()
-
-    with path.open(encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            line = line.rstrip("\n")
-            if not line.strip():
-                flush()
-                continue
-            parts = line.split("\t")
-            if len(parts) < 2:
-                raise DataFormatError("expected 'token<TAB>tag'", path=path, line=n)
-            tag = parts[-1].strip()
-            if tag != "O" and not re.match(r"^[BI]-.+", tag):
-                raise DataFormatError(f"tag {tag!r} is not O, B-label or I-label", path=path, line=n)
-            words.append(parts[0])
-            tags.append(tag)
-    flush()
-    rep.records = len(records)
+    records = [Record(text=text, spans=spans, source="pilener-bio") for text, spans in bio_sentences(path)]
+    rep.items = rep.records = len(records)
+    rep.spans = sum(len(r.spans) for r in records)
     return records, rep
 
 

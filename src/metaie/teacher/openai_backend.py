@@ -6,6 +6,7 @@ import os
 import time
 from typing import Any
 
+from ..extras import require
 from .base import Completion, RetryableError, TeacherError
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -48,6 +49,8 @@ class OpenAITeacher:
                  api_key_env: str = "OPENAI_API_KEY", temperature: float = 0.0, max_tokens: int = 256,
                  timeout: float = 60.0, primer_mode: str = "append", concurrency: int = 8):
         import httpx
+
+        require("openai", "distill", "the OpenAI-compatible teacher")  # one line naming the extra when absent
         import openai
 
         self.model = model

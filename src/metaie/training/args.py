@@ -1,7 +1,13 @@
-"""All training settings in one dataclass."""
+"""Training settings: the one place each default lives (the CLI and ``meta_train`` read them from here).
+
+``TrainArgs`` holds the settings of one ``fit`` (the Python API's and a benchmark config's ``train:`` defaults);
+``MetaTrainArgs`` and ``FinetuneArgs`` are the same settings with the defaults of ``metaie train`` and
+``metaie finetune``; ``MetaData`` holds meta-training's query and window settings.
+"""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import MISSING, asdict, dataclass, fields
+from typing import Any
 
 from ..errors import ConfigError
 
@@ -50,3 +56,53 @@ class TrainArgs:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+@dataclass
+class MetaTrainArgs(TrainArgs):
+    """``fit`` settings of meta-training (``metaie train``): larger batches, a shorter warm-up.
+
+    >>> MetaTrainArgs().batch_size, TrainArgs().batch_size
+    (32, 16)
+    """
+
+    batch_size: int = 32
+    warmup_ratio: float = 0.06
+
+
+@dataclass
+class FinetuneArgs(TrainArgs):
+    """``fit`` settings of few-shot fine-tuning (``metaie finetune``): a few examples, many small-batch passes."""
+
+    epochs: int = 10
+    batch_size: int = 8
+
+
+@dataclass
+class MetaData:
+    """Meta-training's queries and windows (``meta_train``'s keywords and ``metaie train``'s options).
+
+    Windows are 128 tokens: distillation sentences are short. A model built from a backbone elsewhere (few-shot
+    fine-tuning from a plain backbone) keeps ``MetaConfig``'s 256, sized for task documents.
+    """
+
+    dev_fraction: float = 0.05        # records held out for the per-epoch F1
+    neg_ratio: float = 1.0            # negative (absent-label) queries per positive label
+    max_length: int = 128             # tokens per window
+    stride: int = 32                  # tokens shared by consecutive windows of a long text
+    sentences: bool = True            # split bundled passages into sentences
+    max_dev_queries: int = 2000       # held-out queries kept (a seeded sample beyond)
+
+
+def default(cls: type, name: str) -> Any:
+    """The default of dataclass ``cls``'s field ``name``.
+
+    >>> default(FinetuneArgs, "batch_size"), default(MetaData, "max_length")
+    (8, 128)
+    """
+    for f in fields(cls):
+        if f.name == name:
+            if f.default is MISSING:
+                raise TypeError(f"{cls.__name__}.{name} has no default")
+            return f.default
+    raise TypeError(f"{cls.__name__} has no field {name!r}")

@@ -25,11 +25,14 @@ class StartPoint:
     model: str | None = None
     backbone: str | None = None
 
-    def load(self, max_length: int = 256, stride: int = 64, device: str | None = None, seed: int = 0):
-        from ..model.tagger import MetaIE
+    def load(self, max_length: int | None = None, stride: int | None = None, device: str | None = None,
+             seed: int = 0):
+        """The start model; a backbone gets ``max_length``/``stride`` windows (default: ``MetaConfig``'s)."""
+        from ..model.tagger import MetaConfig, MetaIE
         if self.model:
             return MetaIE.from_pretrained(self.model, device=device)
-        return MetaIE.from_backbone(self.backbone, max_length=max_length, stride=stride, device=device, seed=seed)
+        return MetaIE.from_backbone(self.backbone, max_length=max_length or MetaConfig.max_length,
+                                    stride=stride or MetaConfig.stride, device=device, seed=seed)
 
 
 def few_shot_set(data, schema: TaskSchema, shots: int, seed: int, root=None, take_all_short: bool = False):

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from ..errors import ConfigError
 from ..model.encoding import unreachable
-from ..records import Query, Record
-from ..sources.distill_set import label_counts, split_records
+from ..records import Query, Record, count_labels
+from ..sources.distill_set import split_records
 from ..sources.mixture import SourceSpec, load_source, parse_source_arg, spec_dict
-from .args import TrainArgs
+from .args import MetaData, TrainArgs
 from .queries import build_queries, query_stats
 from .trainer import FitResult, fit
 
@@ -56,7 +56,7 @@ def mix_queries(data: Sequence[str | SourceSpec], data_root: str | None, sentenc
         if max_records is not None and len(recs) > max_records:
             recs = random.Random(seed).sample(recs, max_records)
         tr, dv = split_records(recs, dev_fraction, seed)
-        freq = label_counts(tr)
+        freq = count_labels(tr)
         q = build_queries(tr, neg_ratio, seed + 97 * n, freq)
         want = spec.queries if spec.queries is not None else round(spec.weight * len(q))
         used, _ = sample_queries(q, want, seed + n) if q and want != len(q) else (q, None)
@@ -111,9 +111,11 @@ def queries_of(model_dir: str | Path) -> int:
 
 
 def meta_train(data: Sequence[str | SourceSpec], out: str | Path, args: TrainArgs, backbone: str | None = None,
-               init: str | None = None, dev_fraction: float = 0.05, neg_ratio: float = 1.0,
-               max_records: int | None = None, max_length: int = 128, stride: int = 32,
-               data_root: str | None = None, sentences: bool = True, max_dev_queries: int = 2000,
+               init: str | None = None, dev_fraction: float = MetaData.dev_fraction,
+               neg_ratio: float = MetaData.neg_ratio, max_records: int | None = None,
+               max_length: int = MetaData.max_length, stride: int = MetaData.stride,
+               data_root: str | None = None, sentences: bool = MetaData.sentences,
+               max_dev_queries: int = MetaData.max_dev_queries,
                device: str | None = None, queries: int | None = None) -> FitResult:
     """Meta-train a tagger on distillation data and save it to ``out`` (with ``manifest.json``).
 
@@ -130,7 +132,7 @@ def meta_train(data: Sequence[str | SourceSpec], out: str | Path, args: TrainArg
         train_q, sampling = sample_queries(train_q, queries, args.seed)
     if len(dev_q) > max_dev_queries:
         dev_q = random.Random(args.seed).sample(dev_q, max_dev_queries)
-    freq = label_counts(typed_train)
+    freq = count_labels(typed_train)
     if init:
         model = MetaIE.from_pretrained(init, device=device)
     else:

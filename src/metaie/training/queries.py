@@ -5,8 +5,7 @@ import random
 from collections import Counter
 from collections.abc import Sequence
 
-from ..records import Query, Record
-from ..sources.distill_set import label_counts
+from ..records import Query, Record, count_labels
 
 
 def build_queries(records: Sequence[Record], neg_ratio: float = 1.0, seed: int = 42,
@@ -23,7 +22,7 @@ def build_queries(records: Sequence[Record], neg_ratio: float = 1.0, seed: int =
     [('person', 1), ('name', 0), ('name', 1), ('person', 0)]
     """
     rng = random.Random(seed)
-    freq = label_freq if label_freq is not None else label_counts(records)
+    freq = label_freq if label_freq is not None else count_labels(records)
     pool, weights = list(freq), [freq[k] for k in freq]
     out: list[Query] = []
     for r in records:

@@ -11,7 +11,7 @@ import random
 import shutil
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..errors import ConfigError
 from ..metrics import PRF
 from ..records import Query
 from ..threads import set_threads
@@ -85,162 +86,220 @@ def step_seed(seed: int, step: int) -> int:
     return (seed * 1_000_003 + step) % (2**63)
 
 
+Scorer = Callable[[Any, Sequence[Query], float, int], dict]
+"""(model, held-out queries, threshold, batch size) -> metrics with ``f1``: how an epoch is scored."""
+ProgressFn = Callable[[dict], None]
+"""Receives fit's events: ``start`` (total, step), ``step`` (step, loss, epoch, epochs), ``epoch`` (the history
+entry), ``stop``."""
+
+
 def fit(model, train: Sequence[Query], dev: Sequence[Query] | None, args: TrainArgs,
-        out_dir: str | os.PathLike | None = None, manifest_extra: dict | None = None) -> FitResult:
+        out_dir: str | os.PathLike | None = None, manifest_extra: dict | None = None, scorer: Scorer = span_f1,
+        progress: ProgressFn | None = None) -> FitResult:
     """Train ``model`` (a :class:`~metaie.model.tagger.MetaIE`) in place on label-to-span queries.
 
-    With ``dev``, span F1 is measured after each epoch and the model ends at its best epoch. With
+    With ``dev``, ``scorer`` (span F1) is measured after each epoch and the model ends at its best epoch. With
     ``out_dir``, the run is resumable (state in ``<out_dir>.work``) and the final model is saved there.
+    ``progress`` receives the run's events (default: a rich bar when ``args.progress``).
     """
-    from transformers import get_scheduler
-
-    from ..model.tagger import collate
-
     args.validate()
     set_threads(args.threads)  # None: the process's setting (a command's --threads, else every core)
     seed_everything(args.seed)
     t0 = time.time()
-    net, device = model.model, model.device
-    use_bf16 = device.type == "cuda" and torch.cuda.is_bf16_supported()
-
-    windows = model.encode([q.label for q in train], [q.text for q in train], spans=[q.spans for q in train])
-    if not windows:
-        from ..errors import ConfigError
-        raise ConfigError("no training queries: the training data is empty")
-    lengths = [len(w) for w in windows]
-    n_batches = math.ceil(len(windows) / args.batch_size)
-    steps_per_epoch = math.ceil(n_batches / args.grad_accum)
-    total_steps = args.max_steps or steps_per_epoch * args.epochs
-    if args.min_epochs:
-        total_steps = max(total_steps, math.ceil(args.min_epochs * steps_per_epoch))
-    epochs = math.ceil(total_steps / steps_per_epoch)
-
-    no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight", "norm.weight")
-    groups = [{"params": [p for n, p in net.named_parameters() if not any(k in n for k in no_decay)],
-               "weight_decay": args.weight_decay},
-              {"params": [p for n, p in net.named_parameters() if any(k in n for k in no_decay)], "weight_decay": 0.0}]
-    optim = torch.optim.AdamW(groups, lr=args.lr)
-    sched = get_scheduler(args.schedule, optim, num_warmup_steps=int(args.warmup_ratio * total_steps),
-                          num_training_steps=total_steps)
-
-    work = Path(str(out_dir) + ".work") if out_dir is not None else None
-    state: dict[str, Any] = {"epoch": 0, "batch": 0, "step": 0, "history": [], "best_f1": None, "best_epoch": None,
-             "loss_ema": None}
-    identity = run_identity(args, model, train, dev) if work is not None else {}
-    resumed_from = 0
-    if work is not None and not args.resume:
-        shutil.rmtree(work, ignore_errors=True)  # --no-resume: another run's state is dropped
-    if work is not None and (work / "last.pt").exists():
-        ck = load_state(work, identity)  # refuses a run with other settings, naming them
-        net.load_state_dict(ck["model"])
-        optim.load_state_dict(ck["optim"])
-        sched.load_state_dict(ck["sched"])
-        state = ck["state"]
-        resumed_from = state["step"]
-        print(f"resuming from step {resumed_from} of {total_steps} ({work / 'last.pt'}); "
-              "--no-resume starts afresh", file=sys.stderr, flush=True)
-    if work is not None:
-        work.mkdir(parents=True, exist_ok=True)
-
-    def checkpoint() -> None:
-        if work is None:
-            return
-        save_state(work / "last.pt", {"model": net.state_dict(), "optim": optim.state_dict(),
-                                      "sched": sched.state_dict(), "state": state, "identity": identity})
-
-    best_in_memory: dict | None = None  # best weights when there is no work folder to keep them in
-
-    def keep_best() -> None:
-        nonlocal best_in_memory
-        if work is not None:
-            save_state(work / "best.pt", {k: v.detach().cpu() for k, v in net.state_dict().items()})
-        else:
-            best_in_memory = {k: v.detach().clone() for k, v in net.state_dict().items()}
-
-    progress = _Progress(total_steps, enabled=args.progress)
-    progress.advance_to(state["step"])
-    seen_since = 0
+    run = _Run(model, train, dev, args, out_dir)
+    resumed_from = run.resume()
+    report = progress or (_Progress() if args.progress else _quiet)
+    report({"event": "start", "total": run.total_steps, "step": run.state["step"]})
     t_train = time.time()
     try:
-        while state["epoch"] < epochs and state["step"] < total_steps:
-            net.train()
-            batches = epoch_batches(lengths, args.batch_size, args.seed, state["epoch"])
-            while state["batch"] < len(batches) and state["step"] < total_steps:
-                group = batches[state["batch"]:state["batch"] + args.grad_accum]
-                n_in_group = sum(len(b) for b in group)
-                torch.manual_seed(step_seed(args.seed, state["step"]))
-                ema = state["loss_ema"]
-                for b in group:
-                    batch = {k: v.to(device) for k, v in collate([windows[i] for i in b], model.pad_id, True).items()}
-                    with torch.autocast("cuda", dtype=torch.bfloat16, enabled=use_bf16):
-                        out = net(**batch)
-                    loss = out.loss * (len(b) / n_in_group)
-                    loss.backward()
-                    lv = float(out.loss.detach())
-                    ema = lv if ema is None else 0.9 * ema + 0.1 * lv
-                torch.nn.utils.clip_grad_norm_(net.parameters(), args.max_grad_norm)
-                optim.step()
-                sched.step()
-                optim.zero_grad(set_to_none=True)
-                state["batch"] += len(group)
-                state["step"] += 1
-                state["loss_ema"] = ema
-                seen_since += n_in_group
-                progress.update(state["step"], state["loss_ema"], state["epoch"] + 1, epochs)
-                if args.checkpoint_every and state["step"] % args.checkpoint_every == 0:
-                    checkpoint()
-            # end of epoch (or of max_steps)
-            entry = {"epoch": state["epoch"] + 1, "step": state["step"], "loss": state["loss_ema"]}
-            if dev and args.eval_each_epoch:
-                model.model.eval()
-                entry["dev"] = span_f1(model, dev, args.threshold, args.eval_batch_size)
-                f1 = entry["dev"]["f1"]
-                if state["best_f1"] is None or f1 > state["best_f1"]:
-                    state["best_f1"], state["best_epoch"] = f1, state["epoch"] + 1
-                    keep_best()
-            state["history"].append(entry)
-            progress.log(entry)
-            state["epoch"] += 1
-            state["batch"] = 0
-            checkpoint()
+        while run.state["epoch"] < run.epochs and run.state["step"] < run.total_steps:
+            run.epoch(report)
+            report({"event": "epoch", **run.end_epoch(scorer)})
     except KeyboardInterrupt:
-        checkpoint()
-        progress.stop()
+        run.checkpoint()
+        report({"event": "stop"})
         raise
-    progress.stop()
+    report({"event": "stop"})
     train_seconds = time.time() - t_train
-
-    if dev and state["best_f1"] is not None:  # end at the best epoch
-        if work is not None and (work / "best.pt").exists():
-            net.load_state_dict(torch.load(work / "best.pt", map_location="cpu", weights_only=True))
-        elif best_in_memory is not None:
-            net.load_state_dict(best_in_memory)
-    net.eval()
-    result = FitResult(best_f1=state["best_f1"], history=state["history"], steps=state["step"],
-                       seconds=round(time.time() - t0, 2), train_windows=len(windows),
-                       examples_per_second=round(seen_since / train_seconds, 2) if train_seconds > 0 else 0.0,
+    run.restore_best()
+    result = FitResult(best_f1=run.state["best_f1"], history=run.state["history"], steps=run.state["step"],
+                       seconds=round(time.time() - t0, 2), train_windows=len(run.windows),
+                       examples_per_second=round(run.seen / train_seconds, 2) if train_seconds > 0 else 0.0,
                        resumed_from_step=resumed_from)
     if out_dir is not None:
-        manifest = {"settings": args.to_dict(), "best_f1": result.best_f1, "best_epoch": state["best_epoch"],
-                    "history": result.history, "steps": result.steps, "seconds": result.seconds,
-                    "train_windows": len(windows), "train_queries": len(train),
-                    "dev_queries": len(dev) if dev else 0, "examples_per_second": result.examples_per_second,
-                    "resumed_from_step": resumed_from, "device": str(device), "bf16": use_bf16,
-                    "threads": torch.get_num_threads()}
-        manifest.update(manifest_extra or {})
-        model.save_pretrained(out_dir, extra={"manifest.json": manifest})
-        if work is not None:
-            shutil.rmtree(work, ignore_errors=True)
+        run.save(out_dir, result, manifest_extra)
     return result
 
 
-class _Progress:
-    """A rich progress bar with loss, rate and ETA (silent when disabled)."""
+def _quiet(event: dict) -> None:
+    """The progress callback of a run with ``progress=False``."""
 
-    def __init__(self, total: int, enabled: bool):
-        self.enabled = enabled
-        if not enabled:
-            return
+
+def plan_steps(n_windows: int, args: TrainArgs) -> tuple[int, int, int]:
+    """(steps per epoch, total optimiser steps, epochs) of a run over ``n_windows`` windows.
+
+    >>> plan_steps(10, TrainArgs(batch_size=4, epochs=2))
+    (3, 6, 2)
+    >>> plan_steps(10, TrainArgs(batch_size=4, max_steps=2, min_epochs=1.5))
+    (3, 5, 2)
+    """
+    steps_per_epoch = math.ceil(math.ceil(n_windows / args.batch_size) / args.grad_accum)
+    total = args.max_steps or steps_per_epoch * args.epochs
+    if args.min_epochs:
+        total = max(total, math.ceil(args.min_epochs * steps_per_epoch))
+    return steps_per_epoch, total, math.ceil(total / steps_per_epoch)
+
+
+_NO_DECAY = ("bias", "LayerNorm.weight", "layer_norm.weight", "norm.weight")
+
+
+class _Run:
+    """One fit in progress: windows, optimiser, schedule, counters, and the folder its resumable state lives in."""
+
+    def __init__(self, model, train: Sequence[Query], dev: Sequence[Query] | None, args: TrainArgs,
+                 out_dir: str | os.PathLike | None):
+        """Set up: encode the queries, plan the steps, build AdamW and the schedule, name the work folder."""
+        from transformers import get_scheduler
+        self.model, self.net, self.device, self.args = model, model.model, model.device, args
+        self.train, self.dev = train, dev
+        self.bf16 = self.device.type == "cuda" and torch.cuda.is_bf16_supported()
+        self.windows = model.encode([q.label for q in train], [q.text for q in train], spans=[q.spans for q in train])
+        if not self.windows:
+            raise ConfigError("no training queries: the training data is empty")
+        self.lengths = [len(w) for w in self.windows]
+        _, self.total_steps, self.epochs = plan_steps(len(self.windows), args)
+        named = list(self.net.named_parameters())
+        groups = [{"params": [p for n, p in named if not any(k in n for k in _NO_DECAY)],
+                   "weight_decay": args.weight_decay},
+                  {"params": [p for n, p in named if any(k in n for k in _NO_DECAY)], "weight_decay": 0.0}]
+        self.optim = torch.optim.AdamW(groups, lr=args.lr)
+        warmup = int(args.warmup_ratio * self.total_steps)
+        self.sched = get_scheduler(args.schedule, self.optim, num_warmup_steps=warmup,
+                                   num_training_steps=self.total_steps)
+        self.work = Path(str(out_dir) + ".work") if out_dir is not None else None
+        self.state: dict[str, Any] = {"epoch": 0, "batch": 0, "step": 0, "history": [], "best_f1": None,
+                                      "best_epoch": None, "loss_ema": None}
+        self.identity = run_identity(args, model, train, dev) if self.work is not None else {}
+        self.best_in_memory: dict | None = None  # best weights when there is no work folder to keep them in
+        self.seen = 0  # examples trained on in this process (the rate)
+
+    def resume(self) -> int:
+        """Continue an interrupted run with the same identity (refusing another's); the step it resumed from."""
+        work = self.work
+        if work is None:
+            return 0
+        if not self.args.resume:
+            shutil.rmtree(work, ignore_errors=True)  # --no-resume: another run's state is dropped
+        step = 0
+        if (work / "last.pt").exists():
+            ck = load_state(work, self.identity)  # refuses a run with other settings, naming them
+            self.net.load_state_dict(ck["model"])
+            self.optim.load_state_dict(ck["optim"])
+            self.sched.load_state_dict(ck["sched"])
+            self.state = ck["state"]
+            step = self.state["step"]
+            print(f"resuming from step {step} of {self.total_steps} ({work / 'last.pt'}); "
+                  "--no-resume starts afresh", file=sys.stderr, flush=True)
+        work.mkdir(parents=True, exist_ok=True)
+        return step
+
+    def checkpoint(self) -> None:
+        """Write the resumable state (weights, optimiser, schedule, counters, identity)."""
+        if self.work is not None:
+            save_state(self.work / "last.pt", {"model": self.net.state_dict(), "optim": self.optim.state_dict(),
+                                               "sched": self.sched.state_dict(), "state": self.state,
+                                               "identity": self.identity})
+
+    def epoch(self, report: ProgressFn) -> None:
+        """The rest of the current epoch's batches (or up to the last step), a step per ``grad_accum`` batches."""
+        s, args = self.state, self.args
+        self.net.train()
+        batches = epoch_batches(self.lengths, args.batch_size, args.seed, s["epoch"])
+        while s["batch"] < len(batches) and s["step"] < self.total_steps:
+            group = batches[s["batch"]:s["batch"] + args.grad_accum]
+            self._step(group)
+            s["batch"] += len(group)
+            s["step"] += 1
+            report({"event": "step", "step": s["step"], "loss": s["loss_ema"], "epoch": s["epoch"] + 1,
+                    "epochs": self.epochs})
+            if args.checkpoint_every and s["step"] % args.checkpoint_every == 0:
+                self.checkpoint()
+
+    def _step(self, group: list[list[int]]) -> None:
+        """One optimiser step over ``group``'s batches (the loss weighted by batch size), its dropout seeded."""
+        from ..model.tagger import collate
+        n_in_group = sum(len(b) for b in group)
+        torch.manual_seed(step_seed(self.args.seed, self.state["step"]))
+        ema = self.state["loss_ema"]
+        for b in group:
+            batch = {k: v.to(self.device) for k, v in
+                     collate([self.windows[i] for i in b], self.model.pad_id, True).items()}
+            with torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.bf16):
+                out = self.net(**batch)
+            loss = out.loss * (len(b) / n_in_group)
+            loss.backward()
+            lv = float(out.loss.detach())
+            ema = lv if ema is None else 0.9 * ema + 0.1 * lv
+        torch.nn.utils.clip_grad_norm_(self.net.parameters(), self.args.max_grad_norm)
+        self.optim.step()
+        self.sched.step()
+        self.optim.zero_grad(set_to_none=True)
+        self.state["loss_ema"] = ema
+        self.seen += n_in_group
+
+    def end_epoch(self, scorer: Scorer) -> dict:
+        """Score the epoch on the held-out queries, keep the best weights, checkpoint; the history entry."""
+        s, args = self.state, self.args
+        entry = {"epoch": s["epoch"] + 1, "step": s["step"], "loss": s["loss_ema"]}
+        if self.dev and args.eval_each_epoch:
+            self.net.eval()
+            entry["dev"] = scorer(self.model, self.dev, args.threshold, args.eval_batch_size)
+            f1 = entry["dev"]["f1"]
+            if s["best_f1"] is None or f1 > s["best_f1"]:
+                s["best_f1"], s["best_epoch"] = f1, s["epoch"] + 1
+                self._keep_best()
+        s["history"].append(entry)
+        s["epoch"] += 1
+        s["batch"] = 0
+        self.checkpoint()
+        return entry
+
+    def _keep_best(self) -> None:
+        if self.work is not None:
+            save_state(self.work / "best.pt", {k: v.detach().cpu() for k, v in self.net.state_dict().items()})
+        else:
+            self.best_in_memory = {k: v.detach().clone() for k, v in self.net.state_dict().items()}
+
+    def restore_best(self) -> None:
+        """End at the best epoch (when there was held-out scoring), in eval mode."""
+        if self.dev and self.state["best_f1"] is not None:
+            if self.work is not None and (self.work / "best.pt").exists():
+                self.net.load_state_dict(torch.load(self.work / "best.pt", map_location="cpu", weights_only=True))
+            elif self.best_in_memory is not None:
+                self.net.load_state_dict(self.best_in_memory)
+        self.net.eval()
+
+    def save(self, out_dir: str | os.PathLike, result: FitResult, manifest_extra: dict | None) -> None:
+        """Save the model with its manifest to ``out_dir``, then drop the work folder."""
+        manifest = {"settings": self.args.to_dict(), "best_f1": result.best_f1, "best_epoch": self.state["best_epoch"],
+                    "history": result.history, "steps": result.steps, "seconds": result.seconds,
+                    "train_windows": len(self.windows), "train_queries": len(self.train),
+                    "dev_queries": len(self.dev) if self.dev else 0, "examples_per_second": result.examples_per_second,
+                    "resumed_from_step": result.resumed_from_step, "device": str(self.device), "bf16": self.bf16,
+                    "threads": torch.get_num_threads()}
+        manifest.update(manifest_extra or {})
+        self.model.save_pretrained(out_dir, extra={"manifest.json": manifest})
+        if self.work is not None:
+            shutil.rmtree(self.work, ignore_errors=True)
+
+
+class _Progress:
+    """fit's default progress callback: a rich bar with loss, rate and ETA (plain lines when not on a terminal)."""
+
+    def __call__(self, event: dict) -> None:
+        getattr(self, "_" + event["event"])(event)
+
+    def _start(self, e: dict) -> None:
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -254,39 +313,34 @@ class _Progress:
                             TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),
                             TimeRemainingColumn(), transient=False)
         self.bar.start()
-        self.task = self.bar.add_task("train", total=total, epoch="-", loss="-", rate="")
-        self.total = total
+        self.task = self.bar.add_task("train", total=e["total"], epoch="-", loss="-", rate="")
+        self.total = e["total"]
         self.t0: float | None = None
         self.step0 = 0
         self.last_line = 0.0
+        self.bar.update(self.task, completed=e["step"])
 
-    def advance_to(self, step: int) -> None:
-        if self.enabled:
-            self.bar.update(self.task, completed=step)
+    def _step(self, e: dict) -> None:
+        step, loss, epoch, epochs = e["step"], e["loss"], e["epoch"], e["epochs"]
+        now = time.time()
+        if self.t0 is None:
+            self.t0, self.step0, self.last_line = now, step - 1, now
+        dt = now - self.t0
+        rate = f"{(step - self.step0) / dt:.2f} steps/s" if dt > 1 else ""
+        if not self.bar.console.is_terminal and rate and now - self.last_line > 30:
+            self.last_line = now  # plain lines for logs: rich redraws only on a terminal
+            eta = (self.total - step) * dt / max(step - self.step0, 1)
+            self.bar.console.print(f"step {step}/{self.total} epoch {epoch}/{epochs} "
+                                   f"loss {loss if loss is not None else float('nan'):.4f} {rate} eta {eta:.0f}s")
+        self.bar.update(self.task, completed=step, epoch=f"{epoch}/{epochs}", rate=rate,
+                        loss=f"{loss:.4f}" if loss is not None else "-")
 
-    def update(self, step: int, loss: float | None, epoch: int, epochs: int) -> None:
-        if self.enabled:
-            now = time.time()
-            if self.t0 is None:
-                self.t0, self.step0, self.last_line = now, step - 1, now
-            dt = now - self.t0
-            rate = f"{(step - self.step0) / dt:.2f} steps/s" if dt > 1 else ""
-            if not self.bar.console.is_terminal and rate and now - self.last_line > 30:
-                self.last_line = now  # plain lines for logs: rich redraws only on a terminal
-                eta = (self.total - step) * dt / max(step - self.step0, 1)
-                self.bar.console.print(f"step {step}/{self.total} epoch {epoch}/{epochs} "
-                                       f"loss {loss if loss is not None else float('nan'):.4f} {rate} eta {eta:.0f}s")
-            self.bar.update(self.task, completed=step, epoch=f"{epoch}/{epochs}", rate=rate,
-                            loss=f"{loss:.4f}" if loss is not None else "-")
+    def _epoch(self, entry: dict) -> None:
+        dev = entry.get("dev")
+        msg = f"epoch {entry['epoch']}: step {entry['step']}, loss {entry['loss']:.4f}" if entry["loss"] else ""
+        if dev:
+            msg += f", held-out P/R/F1 {dev['precision']:.3f}/{dev['recall']:.3f}/{dev['f1']:.3f}"
+        self.bar.console.log(msg)
 
-    def log(self, entry: dict) -> None:
-        if self.enabled:
-            dev = entry.get("dev")
-            msg = f"epoch {entry['epoch']}: step {entry['step']}, loss {entry['loss']:.4f}" if entry["loss"] else ""
-            if dev:
-                msg += f", held-out P/R/F1 {dev['precision']:.3f}/{dev['recall']:.3f}/{dev['f1']:.3f}"
-            self.bar.console.log(msg)
-
-    def stop(self) -> None:
-        if self.enabled:
-            self.bar.stop()
+    def _stop(self, e: dict) -> None:
+        self.bar.stop()
