@@ -263,10 +263,9 @@ class _progress:
         self.bar = None
         if not enabled:
             return
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+        from .progress import progress_bar
         self.started, self.start = time.time(), start
-        self.bar = Progress(TextColumn("extract"), BarColumn(), MofNCompleteColumn(),
-                            TextColumn("{task.fields[rate]} texts/s"), TimeRemainingColumn(), transient=False)
+        self.bar = progress_bar("extract", "{task.fields[rate]} texts/s", elapsed=False)
         self.task = self.bar.add_task("extract", total=total, completed=start, rate="-")
         self.bar.start()
 

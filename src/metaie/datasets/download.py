@@ -270,9 +270,10 @@ def download(name: str, root: str | os.PathLike | None = None, base_url: str | N
     prog = None
     if progress and todo:
         from rich.console import Console
-        from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
-        prog = Progress(TextColumn(f"{name}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
-                        console=Console(stderr=True), transient=True)
+
+        from ..progress import progress_bar
+        prog = progress_bar(name, units="bytes", elapsed=False, remaining=False, console=Console(stderr=True),
+                            transient=True)
         bar = (prog, prog.add_task(name, total=sum(f["size"] for f, _, _ in todo)))
         prog.start()
     made: list[Path] = []       # folders this call created: removed again if they end up empty

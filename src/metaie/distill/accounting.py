@@ -106,12 +106,8 @@ class Progress:
     def __init__(self, total: int, usage: Usage, enabled: bool = True):
         self.usage, self._bar, self._task = usage, None, None
         if enabled:
-            from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-            from rich.progress import Progress as RichProgress
-            self._bar = RichProgress(TextColumn("distill"), BarColumn(), MofNCompleteColumn(),
-                                     TextColumn("{task.fields[rate]}"),
-                                     TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
-                                     TextColumn("{task.fields[info]}"), transient=False)
+            from ..progress import progress_bar
+            self._bar = progress_bar("distill", "{task.fields[rate]}", "{task.fields[info]}")
             self._task = self._bar.add_task("distill", total=total, rate="", info=self._info())
 
     def _info(self) -> str:

@@ -227,16 +227,8 @@ def run_benchmark(config: str | Path, out: str | Path, log: Callable[[str], None
         raise ConfigError(f"{len(stale)} finished run(s) under {out} were made with other settings than {config}; "
                           "use another --out, or delete these run files to redo them:\n  " + "\n  ".join(stale))
     busy, failed = [], []
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  TimeRemainingColumn(), transient=True) as prog:
+    from ..progress import progress_bar
+    with progress_bar("{task.description}", transient=True) as prog:
         bar = prog.add_task("benchmark", total=len(runs))
         for r in runs:
             key = run_key(r)

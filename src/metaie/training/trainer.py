@@ -300,18 +300,9 @@ class _Progress:
         getattr(self, "_" + event["event"])(event)
 
     def _start(self, e: dict) -> None:
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-        self.bar = Progress(TextColumn("[bold]train[/] epoch {task.fields[epoch]}"), BarColumn(),
-                            MofNCompleteColumn(), TextColumn("loss {task.fields[loss]}"),
-                            TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),
-                            TimeRemainingColumn(), transient=False)
+        from ..progress import progress_bar
+        self.bar = progress_bar("[bold]train[/] epoch {task.fields[epoch]}", "loss {task.fields[loss]}",
+                                "{task.fields[rate]}")
         self.bar.start()
         self.task = self.bar.add_task("train", total=e["total"], epoch="-", loss="-", rate="")
         self.total = e["total"]
