@@ -11,14 +11,13 @@ from pathlib import Path
 
 from ..jsonl import read_json
 
-LICENCES = {
-    "bundled": "Pile-NER (UniversalNER; ChatGPT annotations of The Pile, CC BY-NC 4.0 as published), GLiNER's "
-               "example data (Apache-2.0), MetaIE's distillation sample (as published by its authors)",
-    "human": "the public benchmark datasets' training splits, each under its own licence (see each folder's "
-             "SOURCE.txt: CoNLL-2003 Reuters terms, WNUT-2017 CC BY 4.0, JNLPBA, MIT Movie/Restaurant, CrossNER, "
-             "CoNLL04, ADE, CASIE, SemEval-2014 ABSA, ASTE-V2, QA-SRL)",
-    "text": "WikiText-2 (CC BY-SA 3.0), Dolma CC sample (Apache-2.0 repository, Common Crawl text), Cuckoo's C4 "
-            "example (C4: ODC-BY)",
+LICENCES = {  # as each data folder's SOURCE.txt states it
+    "bundled": "Pile-NER-type annotations via the SLIMER repository (Apache-2.0 repository; the Pile-NER-type card "
+               "says CC BY-NC 4.0), GLiNER's example data (Apache-2.0 repository), MetaIE's distillation sample (no "
+               "licence file in its repository)",
+    "human": "the public benchmark datasets' training splits, each under its own terms: see each folder's SOURCE.txt",
+    "text": "WikiText-2 (CC BY-SA 3.0), Dolma's CC test sample (Apache-2.0 repository, Common Crawl text), Cuckoo's "
+            "C4 example (C4: ODC-BY)",
     "jsonl": "the user's own distillation set",
 }
 
@@ -46,7 +45,8 @@ def model_card(manifest: dict, scores: dict | None = None, name: str = "metaie-m
     for s in manifest.get("data", {}).get("sources", []):
         lines.append(f"| `{s.get('source')}` | {s.get('kind')} | {s.get('records')} | {s.get('queries_used')} | "
                      f"{LICENCES.get(s.get('kind', ''), '')} |")
-    lines += ["", "Respect each source's licence; the Pile-NER part is non-commercial as published.", "",
+    lines += ["", "Respect each source's licence; the Pile-NER-type data is CC BY-NC 4.0 on its card "
+              "(non-commercial).", "",
               "## Recipe", "",
               f"- backbone `{manifest.get('backbone')}`, windows of {manifest.get('max_length')} tokens "
               f"(stride {manifest.get('stride')}), negative ratio {manifest.get('neg_ratio')}",

@@ -25,12 +25,12 @@ from .backbone import (
 )
 from .decoding import decode_tokens, resolve_overlaps, snap_to_words
 from .encoding import Window, check_template, encode
+from .hub import CONFIG_NAME
 from .runner import Runner, TorchRunner
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel
 
-CONFIG_NAME = "metaie.json"
 FORMAT_VERSION = 1
 
 

@@ -144,8 +144,7 @@ def load_source(spec: SourceSpec, data_root: str | None = None, sentences: bool 
         info = {k: v for k, v in rep.to_dict().items() if k != "imports"}
     elif kind == "text":
         from .text import text_records
-        recs, info = text_records(_text_path(spec.source[len(TEXT):], data_root), seed=seed,
-                                  max_records=spec.max_records)
+        recs, info = text_records(_text_path(spec.source[len(TEXT):], data_root), seed=seed)
     elif kind == "human":
         from .human import human_records, parse_source
         recs, info = human_records(parse_source(spec.source) or [], data_root, spec.max_per_dataset, seed)

@@ -16,20 +16,6 @@ from .queries import build_queries, query_stats
 from .trainer import FitResult, fit
 
 
-def load_training_records(data: Sequence[str | SourceSpec], data_root: str | None = None, sentences: bool = True,
-                          seed: int = 42) -> tuple[list[Record], dict]:
-    """All records of the given sources, concatenated (weights are not applied here: see :func:`mix_queries`)."""
-    specs = _specs(data)
-    records: list[Record] = []
-    info: dict = {"sources": []}
-    for spec in specs:
-        recs, sinfo = load_source(spec, data_root, sentences, seed)
-        info[spec.source] = sinfo
-        info["sources"].append({"data": spec.source, "records": len(recs)})
-        records += recs
-    return records, info
-
-
 def _specs(data: Sequence[str | SourceSpec]) -> list[SourceSpec]:
     if not data:
         raise ConfigError("no training data: pass --data FILE.jsonl (or --data bundled), or --mixture FILE.yaml")
