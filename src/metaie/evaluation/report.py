@@ -11,9 +11,13 @@ import json
 import statistics
 from collections import defaultdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..extras import require
 from ..jsonl import atomic_open
+
+if TYPE_CHECKING:
+    from .config import BenchmarkConfig
 
 
 def summarise(rows: list[dict]) -> list[dict]:
@@ -135,14 +139,7 @@ def plot(summary: list[dict], out: Path) -> list[Path]:
     return paths
 
 
-def _start_text(sp: dict) -> str:
-    if sp.get("folds"):  # leave-out start points: which model served which dataset
-        served = "; ".join(f"{m} for {', '.join(map(str, ds))}" for m, ds in sp["folds"].items())
-        return f"leave-out folds ({served})"
-    return f"model {sp['model']}" if sp.get("model") else f"backbone {sp.get('backbone') or 'embedded MiniLM-L6'}"
-
-
-def _header(rows: list[dict], out: Path, cfg: dict | None, config: str | None, planned: int | None) -> str:
+def _header(rows: list[dict], out: Path, cfg: BenchmarkConfig | None, config: str | None, planned: int | None) -> str:
     """Which runs the report covers, and the settings they were made with."""
     md = f"This report covers every finished run in `{out / 'runs'}`: {len(rows)} run(s)"
     md += (f", {planned} of them planned by `{config}`.\n\n" if config and planned is not None else ".\n\n")
@@ -150,16 +147,16 @@ def _header(rows: list[dict], out: Path, cfg: dict | None, config: str | None, p
              for r in rows}
     train = {json.dumps((r.get("settings") or {}).get("train"), sort_keys=True) for r in rows if r["k"] > 0}
     if cfg:
-        sps = "; ".join(f"{n}: " + _start_text(sp) for n, sp in cfg["start_points"].items())
-        md += (f"Start points — {sps}. Fine-tuning (the same for every start point): {cfg.get('train') or {}}; "
-               f"threshold {cfg.get('threshold', 0.5)}; split {cfg.get('split', 'test')}.\n\n")
+        sps = "; ".join(f"{n}: " + sp.describe() for n, sp in cfg.start_points.items())
+        md += (f"Start points — {sps}. Fine-tuning (the same for every start point): {cfg.train}; "
+               f"threshold {cfg.threshold}; split {cfg.split}.\n\n")
     if len(other) > 1 or len(train) > 1:  # zero-shot runs have no fine-tuning settings to compare
         md += ("**The runs were made with different settings** (start point, fine-tuning, threshold, split or test "
                "sub-sample): each run file records its own under `settings`.\n\n")
     return md
 
 
-def write_reports(rows: list[dict], out: Path, cfg: dict | None = None, config: str | None = None,
+def write_reports(rows: list[dict], out: Path, cfg: BenchmarkConfig | None = None, config: str | None = None,
                   planned: int | None = None) -> None:
     """runs.csv, summary.csv, results.md (which runs, ``planned`` of them by ``config``; the config's start points
     and settings) and the plots."""
@@ -169,7 +166,7 @@ def write_reports(rows: list[dict], out: Path, cfg: dict | None = None, config: 
     _csv(out / "summary.csv", _rounded(summary), list(summary[0]) if summary else ["dataset"])
     pngs = plot(summary, out)
     md = "## Few-shot results (micro F1 ×100, mean ± sd over seeds)\n\n" + _header(rows, out, cfg, config, planned)
-    md += markdown(summary, list(cfg["start_points"]) if cfg else list(dict.fromkeys(r["start"] for r in rows)))
+    md += markdown(summary, list(cfg.start_points) if cfg else list(dict.fromkeys(r["start"] for r in rows)))
     md += "\n" + "\n".join(f"![{p.stem}]({p.name})" for p in pngs) + "\n"
     with atomic_open(out / "results.md", "w") as f:
         f.write(md)

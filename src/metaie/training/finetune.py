@@ -27,10 +27,14 @@ class StartPoint:
 
     def load(self, max_length: int | None = None, stride: int | None = None, device: str | None = None,
              seed: int = 0):
-        """The start model; a backbone gets ``max_length``/``stride`` windows (default: ``MetaConfig``'s)."""
+        """The start model; ``max_length``/``stride`` set its windows (default: a model keeps its own, a backbone
+        gets ``MetaConfig``'s)."""
         from ..model.tagger import MetaConfig, MetaIE
         if self.model:
-            return MetaIE.from_pretrained(self.model, device=device)
+            model = MetaIE.from_pretrained(self.model, device=device)
+            model.config.max_length = max_length or model.config.max_length
+            model.config.stride = model.config.stride if stride is None else stride
+            return model
         return MetaIE.from_backbone(self.backbone, max_length=max_length or MetaConfig.max_length,
                                     stride=stride or MetaConfig.stride, device=device, seed=seed)
 
@@ -52,7 +56,7 @@ def shot_labels(schema: TaskSchema) -> list[str] | None:
 
 def finetune(start: StartPoint, data, shots: int, seed: int, out: str | os.PathLike | None, train_args,
              root=None, schema: str | os.PathLike | None = None, task: str | None = None, device=None,
-             take_all_short: bool = False):
+             take_all_short: bool = False, max_length: int | None = None, stride: int | None = None):
     """Sample K shots, build every stage's gold-conditioned queries, fine-tune; returns (model, FitResult, info)."""
     from collections import Counter
 
@@ -62,7 +66,7 @@ def finetune(start: StartPoint, data, shots: int, seed: int, out: str | os.PathL
     adapter = make_adapter(s)
     mentions = sum((adapter.label_counts(ex) for ex in shot), Counter())
     queries = [q for ex in shot for q in training_queries(adapter, ex)]
-    model = start.load(device=device, seed=seed)
+    model = start.load(max_length, stride, device=device, seed=seed)
     model.config.task = s.task
     train_args.seed = seed
     info = {"data": str(data), "task": s.task, "schema": s.source, "shots": shots, "seed": seed,

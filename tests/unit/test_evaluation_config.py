@@ -1,0 +1,74 @@
+"""The typed benchmark config (metaie.evaluation.config): defaults in one place, errors naming file and key."""
+import pytest
+import yaml
+
+from metaie.errors import ConfigError
+from metaie.evaluation import benchmark
+from metaie.evaluation.config import BenchmarkConfig, load_config
+
+
+def write(tmp_path, cfg) -> str:
+    p = tmp_path / "bench.yaml"
+    p.write_text(yaml.safe_dump(cfg))
+    return str(p)
+
+
+def test_defaults_live_in_the_dataclass(tmp_path):
+    cfg = load_config(write(tmp_path, {"datasets": ["d1"], "start_points": {"v": {"backbone": None}}}))
+    assert isinstance(cfg, BenchmarkConfig)
+    assert (cfg.shots, cfg.seeds, cfg.threshold, cfg.split, cfg.train) == ((5,), (1, 2, 3), 0.5, "test", {})
+    assert cfg.start_points["v"].source("d1") == {"backbone": None}  # an explicit null backbone is recorded
+    assert [r["k"] for r in benchmark.plan(cfg)] == [5, 5, 5]
+
+
+@pytest.mark.parametrize("bad, message", [
+    ({"shots": "5"}, "shots must be a non-empty list of integers >= 0 (found '5')"),
+    ({"shots": [1, -2]}, "shots must be a non-empty list of integers >= 0"),
+    ({"threshold": 1.5}, "threshold must be a number between 0 and 1 (found 1.5)"),
+    ({"test_limit": "all"}, "test_limit must be an integer >= 1 or null (found 'all')"),
+    ({"split": ""}, "split must be a non-empty string"),
+    ({"datasets": "d1"}, "datasets must be a list of names (found 'd1')"),
+    ({"train": {"lr": 1e-4, "epoch": 3}}, "train: unknown TrainArgs field(s) ['epoch']"),
+    ({"train": [1]}, "train must be a mapping of TrainArgs fields"),
+    ({"zero_shot": {"datasets": ["d1"], "start_points": ["nope"]}}, "zero_shot.start_points: 'nope' is not in"),
+    ({"zero_shot": {"datasets": 3}}, "zero_shot.datasets must be a list of names"),
+    ({"start_points": {"m": {"model": 3}}}, "model must be a string or null (found 3)"),
+    ({"start_points": {"m": {"model": "x", "datasets": ["elsewhere"]}}}, "start_points.m.datasets ['elsewhere']"),
+    ({"colour": "red"}, "unknown key(s) ['colour']"),
+])
+def test_bad_values_name_the_file_and_the_key(tmp_path, bad, message):
+    cfg = {"datasets": ["d1"], "start_points": {"v": {"backbone": None}}, **bad}
+    path = write(tmp_path, cfg)
+    with pytest.raises(ConfigError) as e:
+        load_config(path)
+    assert str(e.value).startswith(path + ": ") and message in str(e.value)
+
+
+def test_a_config_that_is_not_a_mapping(tmp_path):
+    path = tmp_path / "b.yaml"
+    path.write_text("- just\n- a list\n")
+    with pytest.raises(ConfigError, match="expected a mapping of settings, found a list"):
+        load_config(path)
+
+
+def test_run_files_from_before_typed_defaults_still_count(tmp_path):
+    """A run file written when an absent threshold/split was recorded as null matches today's typed defaults;
+    a real difference still refuses the cached run."""
+    cfg = load_config(write(tmp_path, {"datasets": ["d1"], "shots": [1], "seeds": [1],
+                                       "start_points": {"m": {"model": "models/m"}}}))
+    r = benchmark.plan(cfg)[0]
+    want = benchmark.run_settings(cfg, r)
+    old = {**want, "threshold": None, "split": None}
+    assert benchmark._stale({"settings": old}, want) == []
+    assert benchmark._stale({"settings": {**want, "threshold": 0.3}}, want) == ["threshold: run 0.3, config 0.5"]
+
+
+def test_window_settings_reach_the_start_model(tiny_tagger, tmp_path):
+    """max_length/stride were accepted and recorded but never applied; now they set the start model's windows."""
+    saved = tiny_tagger.save_pretrained(tmp_path / "m")
+    cfg = load_config(write(tmp_path, {"datasets": ["d1"], "max_length": 40, "stride": 8,
+                                       "start_points": {"m": {"model": str(saved)}}}))
+    start = benchmark._start(cfg, "m", "d1")
+    model = start.load(cfg.max_length, cfg.stride)
+    assert (model.config.max_length, model.config.stride) == (40, 8)
+    assert start.load().config.max_length == tiny_tagger.config.max_length
