@@ -10,7 +10,8 @@ from pathlib import Path
 
 from .errors import ConfigError
 from .records import Query
-from .tasks.adapters import Answers, make_adapter
+from .tasks.base import Answers
+from .tasks.registry import make_adapter
 from .tasks.schema import TaskSchema, load_schema
 from .tasks.structures import Example
 

@@ -7,7 +7,8 @@ import pytest
 
 from metaie.datasets import load_split
 from metaie.errors import ConfigError
-from metaie.tasks.adapters import make_adapter, run_gold, training_queries
+from metaie.tasks.base import run_gold, training_queries
+from metaie.tasks.registry import make_adapter
 from metaie.tasks.schema import load_schema, schema_from_dict
 from metaie.tasks.structures import Entity, Event, Example, Relation, Triplet
 

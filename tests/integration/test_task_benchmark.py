@@ -14,8 +14,8 @@ from metaie.datasets.schemas import task_schema
 from metaie.errors import ConfigError
 from metaie.evaluation.evaluate import evaluate
 from metaie.pipeline import Extractor
-from metaie.tasks.adapters import make_adapter
 from metaie.tasks.fewshot import sample_k_shot
+from metaie.tasks.registry import make_adapter
 from metaie.training import TrainArgs
 from metaie.training.finetune import StartPoint, few_shot_set, finetune
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from metaie.tasks.scoring import score
+from metaie.tasks.registry import score
 from metaie.tasks.structures import Entity, Event, Example, Relation, Triplet
 
 T = "Tom works for Acme in Paris ."

@@ -89,7 +89,7 @@ def register(app: typer.Typer) -> None:
             write_json(json_out, res)
 
     @app.command()
-    def benchmark(config: str = typer.Option(None, "--config", help="Benchmark YAML (keys: metaie.evaluation.config; e.g. bench/paper.yaml)"),
+    def benchmark(config: str = typer.Option(None, "--config", help="Benchmark YAML (e.g. bench/paper.yaml)"),
                   out: str = typer.Option("results", "--out", help="Results folder (re-running resumes)"),
                   report: bool = typer.Option(False, "--report", help="Only write the reports from every finished "
                                                                       "run in --out (runs nothing)"),

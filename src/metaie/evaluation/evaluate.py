@@ -8,8 +8,7 @@ import time
 from ..datasets import load_split
 from ..datasets.schemas import task_schema
 from ..pipeline import Extractor
-from ..tasks.adapters import make_adapter
-from ..tasks.scoring import MAIN, score
+from ..tasks.registry import MAIN, make_adapter, score
 
 
 def evaluate(model, data, split: str = "test", root=None, schema: str | os.PathLike | None = None,

@@ -73,7 +73,7 @@ def parse_source(source: str) -> list[str] | None:
 
 def example_record(adapter, example, source: str) -> Record:
     """One task example as a record holding every stage's gold queries (answers as spans, empties as negatives)."""
-    from ..tasks.adapters import training_queries
+    from ..tasks.base import training_queries
     spans: list[Span] = []
     seen = set()
     negatives: list[str] = []
@@ -97,7 +97,7 @@ def human_records(datasets: list[str], root: str | os.PathLike | None = None, ma
 
     from ..datasets import load_split, resolve
     from ..datasets.schemas import task_schema
-    from ..tasks.adapters import make_adapter
+    from ..tasks.registry import make_adapter
     records: list[Record] = []
     per: Counter = Counter()
     for d in datasets:

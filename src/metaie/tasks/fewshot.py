@@ -5,7 +5,7 @@ predicates (SRL), polarities (ABSA, ASTE). Rarest labels are filled first, each 
 in one seeded shuffled order; an example brings all of its mentions with it.
 
 >>> from metaie.tasks.schema import schema_from_dict
->>> from metaie.tasks.adapters import NER
+>>> from metaie.tasks.ner import NER
 >>> from metaie.tasks.structures import Entity, Example
 >>> exs = [Example(str(i), "Tom", [Entity(0, 3, "PER" if i % 2 else "LOC")]) for i in range(10)]
 >>> shot = sample_k_shot(exs, NER(schema_from_dict({"task": "ner", "entities": {"PER": "p", "LOC": "l"}})), 2, seed=1)
@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from ..errors import ConfigError
-from .adapters import Adapter
+from .base import Adapter
 from .structures import Example
 
 

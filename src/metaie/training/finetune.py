@@ -12,8 +12,9 @@ from pathlib import Path
 from ..datasets import load_split, resolve
 from ..datasets.schemas import task_schema
 from ..jsonl import write_json
-from ..tasks.adapters import make_adapter, training_queries
+from ..tasks.base import training_queries
 from ..tasks.fewshot import sample_k_shot
+from ..tasks.registry import make_adapter
 from ..tasks.schema import TaskSchema
 
 
