@@ -1,0 +1,159 @@
+"""metaie on Ray: one local cluster (2 CPUs) for the module, shared by extraction, distillation and training.
+
+Skipped when Ray is not installed (``pip install 'metaie[ray]'``; the test extra and CI install it).
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+ray = pytest.importorskip("ray", reason="Ray is not installed: pip install 'metaie[ray]' runs these tests")
+
+from metaie.errors import ConfigError, DataFormatError  # noqa: E402
+from metaie.extract_stream import extract_file  # noqa: E402
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+TEXTS = ["tom was born in paris in 1990 .", "anna lives in london .", "bob met mary on monday .",
+         "google bought youtube for money .", "apple sells phones .", "john is a doctor from rome .",
+         "peter went to madrid last friday .", "acme corp works with anna in berlin ."]
+LABELS = ["person", "location"]
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A local Ray cluster of 2 CPUs whose workers import this checkout's metaie."""
+    old = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join(x for x in (str(SRC), old) if x)
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    from metaie.ray.cluster import quiet_data
+    quiet_data()
+    yield ray
+    ray.shutdown()
+    if old is None:
+        os.environ.pop("PYTHONPATH", None)
+    else:
+        os.environ["PYTHONPATH"] = old
+
+
+@pytest.fixture(scope="module")
+def model_dir(tiny_backbone, tmp_path_factory):
+    """A saved tiny tagger (32-token windows, so long texts span several windows)."""
+    from metaie.model.tagger import MetaIE
+    m = MetaIE.from_backbone(str(tiny_backbone), max_length=32, stride=8, device="cpu")
+    return m.save_pretrained(tmp_path_factory.mktemp("ray-model") / "m")
+
+
+def write_jsonl(path, n, words=1):
+    with open(path, "w", encoding="utf-8") as f:
+        for i in range(n):
+            f.write(json.dumps({"id": f"{path.stem}-{i}", "text": " ".join([TEXTS[i % len(TEXTS)]] * words)}) + "\n")
+            if i == 2:
+                f.write("\n")  # a blank line: line numbers stay those of the file
+    return path
+
+
+def read_lines(path):
+    return [json.loads(x) for x in Path(path).read_text(encoding="utf-8").splitlines()]
+
+
+# ------------------------------------------------------------------------------------------------- extraction
+
+def test_dataset_spans_equal_extract_batch(cluster, model_dir):
+    from metaie.model.tagger import MetaIE
+    from metaie.ray.extract import extract
+    texts = [" ".join(TEXTS[i:] + TEXTS[:i]) for i in range(len(TEXTS))] + TEXTS  # long ones: several windows
+    ds = ray.data.from_items([{"id": i, "text": t} for i, t in enumerate(texts)])
+    rows = extract(ds, str(model_dir), LABELS, threshold=0.3, rows_per_batch=3, actors=2).take_all()
+    got = {r["id"]: [dict(s) for s in r["spans"]] for r in rows}
+    want = MetaIE.from_pretrained(model_dir, device="cpu").extract_batch(texts, LABELS, threshold=0.3)
+    assert sorted(got) == list(range(len(texts)))
+    assert [got[i] for i in range(len(texts))] == [[s.to_dict() for s in w] for w in want]
+    assert sum(len(w) for w in want) > 10
+
+
+def test_files_to_shards_equal_single_process_then_rerun_skips(cluster, model_dir, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from metaie.ray.extract import extract_files, read_shards
+    src = tmp_path / "in"
+    src.mkdir()
+    write_jsonl(src / "a.jsonl", 11)
+    rows = [{"id": f"p{i}", "text": TEXTS[i % len(TEXTS)]} for i in range(9)]
+    pq.write_table(pa.Table.from_pylist(rows), src / "b.parquet", row_group_size=2)
+    out = tmp_path / "out"
+    st = extract_files(model_dir, src, out, LABELS, threshold=0.3, shard_rows=4, actors=2, progress=False)
+    assert (st.shards, st.skipped, st.rows) == (3 + 3, 0, 20)  # a: 4+4+3 records; b: row groups 2+2 | 2+2 | 1
+    single = tmp_path / "single.jsonl"
+    extract_file(model_dir_model(model_dir), src / "a.jsonl", single, LABELS, threshold=0.3, progress=False)
+    shards = sorted(out.glob("a-*.jsonl"))
+    assert [json.loads(x) for p in shards for x in p.read_text().splitlines()] == read_lines(single)
+    b_rows = [r for r in read_shards(out) if str(r["id"]).startswith("p")]
+    want = model_dir_model(model_dir).extract_batch([r["text"] for r in rows], LABELS, threshold=0.3)
+    assert [(r["line"], r["id"], r["spans"]) for r in b_rows] == \
+        [(i + 1, f"p{i}", [s.to_dict() for s in w]) for i, w in enumerate(want)]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["records"] == 20
+
+    (out / shards[1].name).unlink()  # as if that shard had never finished
+    again = extract_files(model_dir, src, out, LABELS, threshold=0.3, shard_rows=4, actors=2, progress=False)
+    assert (again.shards, again.skipped, again.rows) == (1, 5, 4)
+    assert [json.loads(x) for p in shards for x in p.read_text().splitlines()] == read_lines(single)
+    with pytest.raises(ConfigError, match="labels"):
+        extract_files(model_dir, src, out, ["date"], threshold=0.3, shard_rows=4, progress=False)
+
+
+def model_dir_model(model_dir):
+    from metaie.model.tagger import MetaIE
+    return MetaIE.from_pretrained(model_dir, device="cpu")
+
+
+def test_killed_actor_loses_and_duplicates_nothing(cluster, model_dir, tmp_path):
+    """SIGKILL an actor while it writes a shard: Ray restarts it, the shard is redone, every record once."""
+    from metaie.ray.extract import extract_files, read_shards
+    src = write_jsonl(tmp_path / "big.jsonl", 24, words=40)  # long texts: each shard takes a while
+    out = tmp_path / "out"
+    killed: list[int] = []
+
+    def killer():
+        deadline = time.time() + 120
+        while time.time() < deadline and not killed:
+            for tmp in out.glob(".*.part") if out.exists() else []:
+                pid = int(tmp.name.rsplit(".", 2)[-2])
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    continue
+                killed.append(pid)
+                return
+            time.sleep(0.005)
+
+    t = threading.Thread(target=killer)
+    t.start()
+    st = extract_files(model_dir, src, out, LABELS, threshold=0.3, shard_rows=4, chunk_size=1, actors=2,
+                       progress=False)
+    t.join()
+    assert killed, "no actor was caught writing a shard"
+    rows = read_shards(out)
+    assert st.rows == 24 and len(rows) == 24
+    assert sorted(r["id"] for r in rows) == sorted(f"big-{i}" for i in range(24))
+    single = tmp_path / "single.jsonl"
+    extract_file(model_dir_model(model_dir), src, single, LABELS, threshold=0.3, progress=False)
+    assert rows == read_lines(single)
+    assert not list(out.glob(".*.part"))
+
+
+def test_bad_record_in_a_worker_names_file_and_line(cluster, model_dir, tmp_path):
+    from metaie.ray.extract import extract_files
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"text": "tom ."}\n{"body": "anna ."}\n', encoding="utf-8")
+    with pytest.raises(DataFormatError, match=r"in.jsonl:2: field 'text' must be a string.*--text-field"):
+        extract_files(model_dir, src, tmp_path / "out", LABELS, progress=False)
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["status"] == "stopped" and "in.jsonl:2" in manifest["reason"]
