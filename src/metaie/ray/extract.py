@@ -381,8 +381,8 @@ def extract_files(model: str | os.PathLike, inputs: str | os.PathLike, output_di
     if todo:
         ray = connect(address)
         ds = ray.data.from_items([vars(s) for s in todo]).map_batches(
-            ShardWriter, batch_size=1, batch_format="pyarrow", compute=ray.data.ActorPoolStrategy(size=min(actors, len(todo))),
-            num_cpus=num_cpus, num_gpus=num_gpus,
+            ShardWriter, batch_size=1, batch_format="pyarrow", num_cpus=num_cpus, num_gpus=num_gpus,
+            compute=ray.data.ActorPoolStrategy(size=min(actors, len(todo))),
             fn_constructor_kwargs={"spec": spec, "options": Options(labels, threshold, batch_size, allow_overlap),
                                    "text_field": text_field, "out_dir": str(out.resolve()), "chunk_size": chunk_size})
         bar = _Bar(progress, sum(s.rows for s in todo))
