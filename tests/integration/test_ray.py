@@ -157,3 +157,36 @@ def test_bad_record_in_a_worker_names_file_and_line(cluster, model_dir, tmp_path
         extract_files(model_dir, src, tmp_path / "out", LABELS, progress=False)
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert manifest["status"] == "stopped" and "in.jsonl:2" in manifest["reason"]
+
+
+# ----------------------------------------------------------------------------------------------- distillation
+
+def test_distill_on_ray_equals_single_process_and_rerun_pays_nothing(cluster, fake_openai, corpus_file, tmp_path,
+                                                                     capsys):
+    from metaie.cli.main import main
+    from metaie.distill.builder import DistillConfig, run_distill
+    from metaie.ray.distill import run_distill_ray
+
+    def cfg(out):
+        return DistillConfig(corpus=[str(corpus_file)], out_dir=str(out), base_url=fake_openai.base_url,
+                             model="fake-model", progress=False, retry_base=0.01, retry_max=0.05, timeout=5.0,
+                             concurrency=3, negatives=2)
+
+    single = run_distill(cfg(tmp_path / "single"))
+    assert len(fake_openai.requests) == 30 and single.records == 30
+    fake_openai.every = {7: {"kind": "503"}}  # faults on the Ray run: retried inside the actors
+    on_ray = run_distill_ray(cfg(tmp_path / "ray"), actors=2, batch_size=4)
+    sent = len(fake_openai.requests) - 30
+    assert on_ray.usage.requests == sent and on_ray.usage.retries == sent - 30 > 0
+    assert on_ray.usage.responses == 30 and on_ray.failed == 0
+    for name in ("distill.jsonl", "rejects.jsonl", "failed.jsonl", "responses.jsonl", "labels.tsv"):
+        assert (tmp_path / "ray" / name).read_text() == (tmp_path / "single" / name).read_text(), name
+    assert on_ray.manifest["counts"] == {**single.manifest["counts"]}
+
+    before = len(fake_openai.requests)  # the same command again: every answer is in the cache
+    main(["distill", "--corpus", str(corpus_file), "--out", str(tmp_path / "ray"), "--base-url",
+          fake_openai.base_url, "--model", "fake-model", "--negatives", "2", "--no-progress", "--engine", "ray",
+          "--actors", "2"])
+    assert "requests 0, cache hits 30" in capsys.readouterr().out
+    assert len(fake_openai.requests) == before
+    assert (tmp_path / "ray" / "distill.jsonl").read_text() == (tmp_path / "single" / "distill.jsonl").read_text()
