@@ -54,7 +54,12 @@ def register(app: typer.Typer) -> None:
               no_resume: bool = typer.Option(not MetaTrainArgs.resume,
                                              help="Ignore a previous interrupted run's state"),
               data_root: str = typer.Option(None, help="Data root (default: $METAIE_DATA or shared/data)"),
-              device: str = typer.Option(None, help="cpu or cuda (default: cuda when present)")) -> None:
+              device: str = typer.Option(None, help="cpu or cuda (default: cuda when present; with --workers: "
+                                                     "cuda puts each worker on a GPU, NCCL)"),
+              workers: int = typer.Option(None, help="Train on this many Ray Train workers (DDP; the same batches "
+                                                     "and effective batch size); default: this process"),
+              ray_address: str = typer.Option(None, help="--workers: cluster address ('auto': the running cluster; "
+                                                         "default $RAY_ADDRESS, else a local one)")) -> None:
         """Meta-train a label-to-span tagger on a distillation set (or on task datasets' human annotations)."""
         from ..sources import load_mixture
         from ..training.meta import meta_train, queries_of
@@ -68,9 +73,15 @@ def register(app: typer.Typer) -> None:
         args = MetaTrainArgs(epochs=epochs, batch_size=batch_size, lr=lr, warmup_ratio=warmup_ratio, schedule=schedule,
                          grad_accum=grad_accum, seed=seed, max_steps=max_steps, threads=threads,
                          checkpoint_every=checkpoint_every, resume=not no_resume)
-        r = meta_train(sources, out, args, backbone=backbone, init=init, dev_fraction=dev_fraction, neg_ratio=neg_ratio,
-                       max_records=max_records, max_length=max_length, stride=stride, data_root=data_root,
-                       sentences=not passages, device=device, queries=queries)
+        common = dict(backbone=backbone, init=init, dev_fraction=dev_fraction, neg_ratio=neg_ratio,
+                      max_records=max_records, max_length=max_length, stride=stride, data_root=data_root,
+                      sentences=not passages, queries=queries)
+        if workers is not None:
+            from ..ray.train import meta_train_ray
+            r = meta_train_ray(sources, out, args, workers=workers, use_gpu=device == "cuda", address=ray_address,
+                               **common)
+        else:
+            r = meta_train(sources, out, args, device=device, **common)
         f1 = f"{r.best_f1:.4f}" if r.best_f1 is not None else "n/a"
         typer.echo(f"saved {out}: held-out F1 {f1}, {r.steps} steps, {r.seconds:.0f} s")
 

@@ -237,6 +237,7 @@ def _parquet_parts(path: Path, shard_rows: int) -> list[tuple[int, int, int, int
 def read_shard(shard: Shard, text_field: str) -> list[tuple[int, Any, str]]:
     """(line, id, text) of a shard's records, checked as ``metaie extract --input`` checks them."""
     path = Path(shard.path)
+    rows: list[tuple[int, Any, Any]] = []
     if shard.fmt == "parquet":
         import pyarrow.parquet as pq
         table = pq.ParquetFile(path).read_row_groups(list(range(shard.start, shard.stop)))
@@ -250,16 +251,15 @@ def read_shard(shard: Shard, text_field: str) -> list[tuple[int, Any, str]]:
         with open(path, "rb") as f:
             f.seek(shard.start)
             data = f.read(shard.stop - shard.start)
-        rows = []
         for n, raw in enumerate(data.split(b"\n"), shard.first_line):
             if not raw.strip():
                 continue
             try:
-                line = raw.decode("utf-8-sig" if n == 1 else "utf-8")
+                decoded = raw.decode("utf-8-sig" if n == 1 else "utf-8")
             except UnicodeDecodeError as e:
                 raise _utf8_error(e, raw, path, n) from None
             try:
-                obj = json.loads(line)
+                obj = json.loads(decoded)
             except json.JSONDecodeError as e:
                 raise DataFormatError(f"malformed JSON ({e.msg} at column {e.colno})", path=path, line=n) from None
             if not isinstance(obj, dict):
