@@ -190,3 +190,97 @@ def test_distill_on_ray_equals_single_process_and_rerun_pays_nothing(cluster, fa
     assert "requests 0, cache hits 30" in capsys.readouterr().out
     assert len(fake_openai.requests) == before
     assert (tmp_path / "ray" / "distill.jsonl").read_text() == (tmp_path / "single" / "distill.jsonl").read_text()
+
+
+# ---------------------------------------------------------------------------------------------------- training
+
+PERSONS, PLACES = {"tom", "anna", "bob", "mary", "john", "peter"}, {"paris", "london", "rome", "madrid", "berlin"}
+
+
+def distill_set(path, n=24):
+    """A small distillation set over the tiny vocabulary: people and places."""
+    with open(path, "w", encoding="utf-8") as f:
+        for i in range(n):
+            text = TEXTS[i % len(TEXTS)] if i < len(TEXTS) else f"{TEXTS[i % len(TEXTS)]} {TEXTS[(i * 3) % 8]}"
+            spans, pos = [], 0
+            for w in text.split():
+                start = text.index(w, pos)
+                pos = start + len(w)
+                if w in PERSONS or w in PLACES:
+                    spans.append({"start": start, "end": pos, "label": "person" if w in PERSONS else "location"})
+            f.write(json.dumps({"id": f"r{i}", "text": text, "spans": spans}) + "\n")
+    return path
+
+
+def descendants_named(word: str) -> list[int]:
+    """Processes below this one (the local cluster's raylet and its workers) whose command line holds ``word``."""
+    parent = {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                parent[int(d.name)] = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    found = []
+    for pid in parent:
+        p = pid
+        while p in parent and p != os.getpid() and p > 1:
+            p = parent[p]
+        if p == os.getpid() and pid != os.getpid():
+            try:
+                cmd = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+            except OSError:
+                continue
+            if word in cmd:
+                found.append(pid)
+    return found
+
+
+@pytest.mark.slow
+def test_two_workers_match_one_process_and_resume_after_a_killed_worker(cluster, tiny_backbone, tmp_path):
+    """Same batches, same effective batch: 2 DDP workers end at the single-process weights (float summation order
+    aside), even when a worker is SIGKILLed mid-run and Ray Train restarts the group from the last checkpoint."""
+    import torch
+    from safetensors.torch import load_file
+
+    from metaie.ray.train import meta_train_ray, storage_of
+    from metaie.training import TrainArgs
+    from metaie.training.meta import meta_train
+    data = [str(distill_set(tmp_path / "d.jsonl"))]
+    common = dict(backbone=str(tiny_backbone), dev_fraction=0.25, neg_ratio=0.5, max_length=32, stride=8)
+
+    def args():
+        return TrainArgs(epochs=8, batch_size=4, lr=3e-3, warmup_ratio=0.1, seed=3, checkpoint_every=2,
+                         progress=False, threads=1)
+
+    single = meta_train(data, tmp_path / "one", args(), device="cpu", **common)
+    out = tmp_path / "two"
+    killed: list[int] = []
+
+    def killer():
+        deadline = time.time() + 240
+        while time.time() < deadline:
+            if (storage_of(out) / "train" / "checkpoint_manager_snapshot.json").exists():  # Ray Train has one
+                pids = descendants_named("RayTrainWorker")
+                if pids:
+                    os.kill(pids[-1], signal.SIGKILL)
+                    killed.append(pids[-1])
+                    return
+            time.sleep(0.01)
+
+    t = threading.Thread(target=killer)
+    t.start()
+    two = meta_train_ray(data, out, args(), workers=2, **common)
+    t.join()
+    assert killed, "no worker was killed"
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["engine"]["workers"] == 2 and manifest["engine"]["restarts"] >= 1  # resumed, not restarted
+    assert two.resumed_from_step >= 2  # from a checkpoint (every 2 steps), not from scratch
+    assert two.steps == single.steps and two.train_windows == single.train_windows
+    a, b = load_file(str(tmp_path / "one" / "model.safetensors")), load_file(str(out / "model.safetensors"))
+    assert a.keys() == b.keys()
+    for k in a:
+        assert torch.allclose(a[k], b[k], atol=2e-5), (k, (a[k] - b[k]).abs().max())
+    for x, y in zip(single.history, two.history):
+        assert x["dev"]["f1"] == y["dev"]["f1"] and abs(x["loss"] - y["loss"]) < 1e-4
+    assert not storage_of(out).exists()  # the checkpoints go once the model is written
