@@ -24,7 +24,7 @@ import json
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -287,20 +287,20 @@ class ShardWriter(SpanExtractor):
         self.out_dir, self.chunk_size = Path(out_dir), chunk_size
 
     def __call__(self, batch):  # one shard per batch
-        keys = ("name", "rows", "read_s", "extract_s", "write_s", "pid", "error")
+        keys = ("name", "rows", "read_s", "extract_s", "write_s", "cpu_s", "pid", "error")
         results: dict[str, list] = {k: [] for k in keys}
         for fields in batch.to_pylist():
             try:
                 row = self.write(Shard(**fields))
             except MetaIEError as e:  # as data: Ray would hand the driver only its traceback text
                 row = {"name": fields["name"], "rows": 0, "read_s": 0.0, "extract_s": 0.0, "write_s": 0.0,
-                       "pid": os.getpid(), "error": error_to_text(e)}
+                       "cpu_s": 0.0, "pid": os.getpid(), "error": error_to_text(e)}
             for k in keys:
                 results[k].append(row[k])
         return results
 
     def write(self, shard: Shard) -> dict:
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), time.process_time()
         rows = read_shard(shard, self.text_column)
         t1 = time.perf_counter()
         final = self.out_dir / shard.name
@@ -319,7 +319,8 @@ class ShardWriter(SpanExtractor):
             os.fsync(f.fileno())
         os.replace(tmp, final)
         return {"name": shard.name, "rows": len(rows), "read_s": t1 - t0, "extract_s": spent,
-                "write_s": time.perf_counter() - t1 - spent, "pid": os.getpid(), "error": ""}
+                "write_s": time.perf_counter() - t1 - spent, "cpu_s": time.process_time() - cpu0, "pid": os.getpid(),
+                "error": ""}
 
 
 @dataclass
@@ -334,6 +335,8 @@ class ShardStats:
     read_seconds: float = 0.0
     extract_seconds: float = 0.0
     write_seconds: float = 0.0
+    busy_by_actor: dict[int, float] = field(default_factory=dict)   # seconds on shards, per actor process
+    cpu_by_actor: dict[int, float] = field(default_factory=dict)    # CPU seconds it got meanwhile
 
     @property
     def texts_per_second(self) -> float:
@@ -395,6 +398,10 @@ def extract_files(model: str | os.PathLike, inputs: str | os.PathLike, output_di
                 stats.read_seconds += float(row["read_s"])
                 stats.extract_seconds += float(row["extract_s"])
                 stats.write_seconds += float(row["write_s"])
+                pid = int(row["pid"])
+                busy = float(row["read_s"]) + float(row["extract_s"]) + float(row["write_s"])
+                stats.busy_by_actor[pid] = stats.busy_by_actor.get(pid, 0.0) + busy
+                stats.cpu_by_actor[pid] = stats.cpu_by_actor.get(pid, 0.0) + float(row["cpu_s"])
                 bar.advance(int(row["rows"]))
         except Exception as e:
             found = unwrap(e)
