@@ -77,7 +77,7 @@ def test_dataset_spans_equal_extract_batch(cluster, model_dir):
     assert sum(len(w) for w in want) > 10
 
 
-def test_files_to_shards_equal_single_process_then_rerun_skips(cluster, model_dir, tmp_path):
+def test_files_to_shards_equal_single_process_then_rerun_skips(cluster, model_dir, tmp_path, capsys):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -101,9 +101,12 @@ def test_files_to_shards_equal_single_process_then_rerun_skips(cluster, model_di
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "complete" and manifest["records"] == 20
 
-    (out / shards[1].name).unlink()  # as if that shard had never finished
-    again = extract_files(model_dir, src, out, LABELS, threshold=0.3, shard_rows=4, actors=2, progress=False)
-    assert (again.shards, again.skipped, again.rows) == (1, 5, 4)
+    (out / shards[1].name).unlink()  # as if that shard had never finished: the same command redoes only it
+    from metaie.cli.main import main
+    main(["extract", "--engine", "ray", "-m", str(model_dir), "-l", ",".join(LABELS), "--threshold", "0.3",
+          "--input", str(src), "--output", str(out), "--shard-rows", "4", "--actors", "2"])
+    printed = capsys.readouterr().out
+    assert "wrote 4 texts in 1 shards" in printed and "5 shards already done" in printed
     assert [json.loads(x) for p in shards for x in p.read_text().splitlines()] == read_lines(single)
     with pytest.raises(ConfigError, match="labels"):
         extract_files(model_dir, src, out, ["date"], threshold=0.3, shard_rows=4, progress=False)
@@ -284,3 +287,17 @@ def test_two_workers_match_one_process_and_resume_after_a_killed_worker(cluster,
     for x, y in zip(single.history, two.history):
         assert x["dev"]["f1"] == y["dev"]["f1"] and abs(x["loss"] - y["loss"]) < 1e-4
     assert not storage_of(out).exists()  # the checkpoints go once the model is written
+
+
+def test_resume_with_other_settings_or_workers_is_refused(tmp_path):
+    from metaie.ray.train import _check_or_start
+    identity = {"settings": {"lr": 0.1, "seed": 3}, "encoding": {}, "train_queries": "a", "dev_queries": "b",
+                "initial_weights": "c", "workers": 2}
+    storage = tmp_path / "m.ray"
+    _check_or_start(storage, identity, resume=True)  # a new run records its identity
+    _check_or_start(storage, identity, resume=True)  # the same run resumes
+    other = {**identity, "settings": {"lr": 0.5, "seed": 3}, "workers": 4}
+    with pytest.raises(ConfigError, match=r"--lr 0.1 \(now 0.5\); --workers 2 \(now 4\).*--no-resume"):
+        _check_or_start(storage, other, resume=True)
+    _check_or_start(storage, other, resume=False)  # --no-resume: the old checkpoints go
+    assert json.loads((storage / "identity.json").read_text())["workers"] == 4

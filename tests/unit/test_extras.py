@@ -62,11 +62,13 @@ CALLS = [  # (snippet, the one line on stderr)
      "MissingExtraError: the OpenAI-compatible teacher needs openai: pip install 'metaie[distill]'"),
     ("from pathlib import Path\nfrom metaie.evaluation.report import plot\nplot([], Path('nowhere'))",
      "MissingExtraError: plots needs matplotlib: pip install 'metaie[plots]'"),
+    (CLI.format(argv=["extract", "--engine", "ray", "-l", "person", "--input", "in", "--output", "out"]),
+     "error: running on Ray needs ray: pip install 'metaie[ray]'"),
 ]
 
 
 @pytest.mark.parametrize("code, line", CALLS, ids=["cli-serve", "serve-app", "onnx-runner", "onnx-export",
-                                                   "openai-teacher", "plots"])
+                                                   "openai-teacher", "plots", "cli-extract-ray"])
 def test_a_missing_extra_is_named_in_one_line(code, line):
     r = _run(code)
     assert r.returncode == 1

@@ -31,7 +31,7 @@ from ..errors import ConfigError
 from ..teacher.base import Completion, Teacher, TeacherError
 from ..teacher.cache import ResponseCache
 from ..teacher.retry import RetryPolicy
-from .cluster import connect, error_from_text, error_to_text
+from .cluster import connect, error_from_text, error_to_text, require_ray
 
 ANSWER_KEYS = ("key", "sentence_id", "messages", "ok", "text", "prompt_tokens", "completion_tokens",
                "finish_reason", "error", "attempts", "requests", "retries", "errors", "fatal")
@@ -136,6 +136,7 @@ def _commit(row: dict, cache: ResponseCache, usage: Usage) -> None:
 def run_distill_ray(cfg: DistillConfig, actors: int = 2, batch_size: int = 16, num_cpus: float = 0.5,
                     address: str | None = None) -> DistillResult:
     """``metaie distill`` with the teacher calls in Ray actors; the same outputs (see the module docstring)."""
+    require_ray()
     if cfg.teacher == "hf":
         raise ConfigError("--engine ray runs API teachers (--teacher openai or replay); to run a local LM on the "
                           "cluster, serve it with vLLM and pass --teacher openai --base-url URL")

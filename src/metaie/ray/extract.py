@@ -351,6 +351,7 @@ def extract_files(model: str | os.PathLike, inputs: str | os.PathLike, output_di
                   address: str | None = None) -> ShardStats:
     """Extract every record of ``inputs`` into shards under ``output_dir`` (see the module docstring)."""
     from ..model.hub import resolve_model
+    require_ray()  # before anything is planned or written
     labels = _check_options(labels, actors, num_cpus, num_gpus)
     if shard_rows < 1 or chunk_size < 1:
         raise ConfigError("--shard-rows and the chunk size must be >= 1")

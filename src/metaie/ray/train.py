@@ -33,7 +33,7 @@ from ..training.args import MetaData, TrainArgs
 from ..training.meta import prepare_meta, record_cost
 from ..training.resume import differences, run_identity
 from ..training.trainer import FitResult
-from .cluster import connect
+from .cluster import connect, require_ray
 
 IDENTITY = "identity.json"
 
@@ -53,6 +53,7 @@ def meta_train_ray(data: Sequence[Any], out: str | os.PathLike, args: TrainArgs,
     ``prepare`` takes :func:`metaie.training.meta.prepare_meta`'s other keywords (backbone, init, max_records,
     max_length, stride, data_root, sentences, queries).
     """
+    require_ray()
     if workers < 1:
         raise ConfigError(f"--workers must be >= 1, not {workers}")
     args.validate()
