@@ -107,7 +107,7 @@ def register(app: typer.Typer) -> None:
                 engine: str = typer.Option("local", help="local (this process) or ray (--input DIR_OR_GLOB of "
                                                          "JSONL/Parquet files -> --output DIR of shards)"),
                 actors: int = typer.Option(1, help="--engine ray: actors, each holding one model"),
-                gpus_per_actor: float = typer.Option(0.0, help="--engine ray: GPUs each actor asks for "
+                actor_gpus: float = typer.Option(0.0, help="--engine ray: GPUs each actor asks for "
                                                                "(> 0: torch on cuda)"),
                 shard_rows: int = typer.Option(10_000, help="--engine ray: records per output shard"),
                 ray_address: str = typer.Option(None, help="--engine ray: cluster address ('auto': the running "
@@ -133,7 +133,7 @@ def register(app: typer.Typer) -> None:
                 raise ConfigError("--engine ray extracts files: pass --input DIR_OR_GLOB --output DIR")
             from ..ray.extract import extract_files
             st = extract_files(model, input, output, labs, text_field=text_field, shard_rows=shard_rows,
-                               actors=actors, num_gpus=gpus_per_actor, threads=threads, backend=backend,
+                               actors=actors, num_gpus=actor_gpus, threads=threads, backend=backend,
                                variant=variant, resume=resume, address=ray_address, **options)
             typer.echo(f"wrote {st.rows} texts in {st.shards} shards to {output} ({st.skipped} shards already done, "
                        f"{st.texts_per_second:.1f} texts/s)")

@@ -163,6 +163,7 @@ def _quiet(event: dict) -> None:
 def _make_ddp_run():
     """The DDP subclass of the trainer's run, built on first use (the trainer imports torch)."""
     import ray.train
+    import ray.train.torch
     import torch
     import torch.distributed as dist
     import torch.nn.functional as F
