@@ -5,7 +5,7 @@ The embedded MiniLM-L6 keeps its dropout (0.1), and each worker draws its own ma
 the same computation (with dropout off they agree to float rounding: tests/integration/test_ray.py); this
 measures how far apart they end.
 
-    python bench/ray_train_parity.py --records 300 --epochs 2 --out /tmp/ray_train_parity.json
+    python bench/ray_train_parity.py --records 300 --epochs 3 --lr 5e-4 --out /tmp/ray_train_parity.json
 """
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ def main() -> None:
     ap.add_argument("--records", type=int, default=300)
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--batch-size", type=int, default=16)
+    ap.add_argument("--lr", type=float, default=5e-4)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--out", default=None)
     a = ap.parse_args()
@@ -39,11 +40,11 @@ def main() -> None:
     from metaie.ray.train import meta_train_ray
 
     def args() -> TrainArgs:
-        return TrainArgs(epochs=a.epochs, batch_size=a.batch_size, lr=1e-4, seed=7, progress=False, threads=1,
+        return TrainArgs(epochs=a.epochs, batch_size=a.batch_size, lr=a.lr, seed=7, progress=False, threads=1,
                          checkpoint_every=1000)
 
     common = {"max_records": a.records, "dev_fraction": 0.1}
-    res: dict = {"records": a.records, "epochs": a.epochs, "batch_size": a.batch_size, "workers": a.workers,
+    res: dict = {"records": a.records, "epochs": a.epochs, "batch_size": a.batch_size, "lr": a.lr, "workers": a.workers,
                  "loadavg_before": os.getloadavg()}
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
