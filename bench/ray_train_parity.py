@@ -5,7 +5,7 @@ The embedded MiniLM-L6 keeps its dropout (0.1), and each worker draws its own ma
 the same computation (with dropout off they agree to float rounding: tests/integration/test_ray.py); this
 measures how far apart they end.
 
-    python bench/ray_train_parity.py --records 300 --epochs 3 --lr 5e-4 --out /tmp/ray_train_parity.json
+    python bench/ray_train_parity.py --out /tmp/ray_train_parity.json   # quickstart's run: 1,500 sentences
 """
 from __future__ import annotations
 
@@ -26,10 +26,11 @@ from metaie.training.meta import meta_train  # noqa: E402
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", default="bundled")
-    ap.add_argument("--records", type=int, default=300)
+    ap.add_argument("--records", type=int, default=1500)
     ap.add_argument("--epochs", type=int, default=2)
-    ap.add_argument("--batch-size", type=int, default=16)
-    ap.add_argument("--lr", type=float, default=5e-4)
+    ap.add_argument("--batch-size", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=3e-4)
+    ap.add_argument("--max-length", type=int, default=64)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--out", default=None)
     a = ap.parse_args()
@@ -43,7 +44,7 @@ def main() -> None:
         return TrainArgs(epochs=a.epochs, batch_size=a.batch_size, lr=a.lr, seed=7, progress=False, threads=1,
                          checkpoint_every=1000)
 
-    common = {"max_records": a.records, "dev_fraction": 0.1}
+    common = {"max_records": a.records, "dev_fraction": 0.05, "max_length": a.max_length}
     res: dict = {"records": a.records, "epochs": a.epochs, "batch_size": a.batch_size, "lr": a.lr, "workers": a.workers,
                  "loadavg_before": os.getloadavg()}
     with tempfile.TemporaryDirectory() as tmp:

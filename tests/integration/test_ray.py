@@ -304,3 +304,17 @@ def test_resume_with_other_settings_or_workers_is_refused(tmp_path):
         _check_or_start(storage, other, resume=True)
     _check_or_start(storage, other, resume=False)  # --no-resume: the old checkpoints go
     assert json.loads((storage / "identity.json").read_text())["workers"] == 4
+
+
+def test_cpu_actors_on_the_onnx_int8_graph(cluster, model_dir, tmp_path):
+    """backend="onnx", variant="int8": each actor opens the quantised graph; spans are the int8 model's own."""
+    pytest.importorskip("onnxruntime", reason="the ONNX backend needs metaie[onnx]")
+    from metaie.model.onnx_export import export_onnx
+    from metaie.model.tagger import MetaIE
+    from metaie.ray.extract import extract
+    onnx_dir = export_onnx(MetaIE.from_pretrained(model_dir, device="cpu"), tmp_path / "onnx", quantize="int8")
+    ds = ray.data.from_items([{"id": i, "text": t} for i, t in enumerate(TEXTS)])
+    rows = extract(ds, str(onnx_dir), LABELS, threshold=0.3, actors=1, backend="onnx", variant="int8").take_all()
+    want = MetaIE.from_pretrained(onnx_dir, backend="onnx", variant="int8").extract_batch(TEXTS, LABELS, threshold=0.3)
+    got = {r["id"]: [dict(s) for s in r["spans"]] for r in rows}
+    assert [got[i] for i in range(len(TEXTS))] == [[s.to_dict() for s in w] for w in want]
