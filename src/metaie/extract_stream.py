@@ -73,19 +73,26 @@ def model_identity(model, model_dir: str | os.PathLike | None = None) -> dict:
     re-exported or edited model is another model even at the same path.
     """
     backend = "onnx" if getattr(model, "session", None) is not None else "torch"
-    h = hashlib.sha256()
     if model_dir is not None and Path(model_dir).is_dir():
-        root = Path(model_dir)
-        for p in sorted(x for x in root.rglob("*") if x.is_file() and x.name != "manifest.json"):
-            h.update(str(p.relative_to(root)).encode() + b"\0" + _file_sha256(p))
-    elif backend == "onnx":
+        return directory_identity(model_dir, backend, getattr(model, "variant", None))
+    h = hashlib.sha256()
+    if backend == "onnx":
         h.update(_file_sha256(model.onnx_path))
     else:
         for name, t in model.model.state_dict().items():
             h.update(name.encode() + b"\0" + t.detach().cpu().contiguous().numpy().tobytes())
-    path = Path(model_dir).resolve() if model_dir is not None and Path(model_dir).is_dir() else model_dir
-    return {"path": str(path) if path is not None else None, "sha256": h.hexdigest(),
+    return {"path": str(model_dir) if model_dir is not None else None, "sha256": h.hexdigest(),
             "backend": backend, "variant": getattr(model, "variant", None)}
+
+
+def directory_identity(model_dir: str | os.PathLike, backend: str = "torch", variant: str | None = None) -> dict:
+    """:func:`model_identity` of a model directory, without loading it (the hash of its files but
+    ``manifest.json``): what a driver that leaves loading to its workers records."""
+    root = Path(model_dir)
+    h = hashlib.sha256()
+    for p in sorted(x for x in root.rglob("*") if x.is_file() and x.name != "manifest.json"):
+        h.update(str(p.relative_to(root)).encode() + b"\0" + _file_sha256(p))
+    return {"path": str(root.resolve()), "sha256": h.hexdigest(), "backend": backend, "variant": variant}
 
 
 def _file_sha256(path: str | os.PathLike) -> bytes:
@@ -103,7 +110,7 @@ def _describe(identity: dict | None) -> str:
     return f"{identity.get('path') or 'a model object'} ({kind}, sha256 {identity['sha256'][:12]})"
 
 
-def _check_resume(out: Path, old: dict, settings: dict) -> None:
+def check_resume(out: Path, old: dict, settings: dict) -> None:
     """Refuse to append to ``out`` when it was started with other settings or another model."""
     changed = [k for k in settings if k != "model" and old.get(k) != settings[k]]
     if changed:
@@ -166,7 +173,7 @@ def extract_file(model, input_path: str | os.PathLike, output_path: str | os.Pat
         if not mpath.exists():
             raise ConfigError(f"{out} exists without its manifest {mpath.name}, so the settings and model that "
                               "wrote it are unknown: delete it or pass --no-resume to start again")
-        _check_resume(out, json.loads(mpath.read_text(encoding="utf-8")).get("settings", {}), settings)
+        check_resume(out, json.loads(mpath.read_text(encoding="utf-8")).get("settings", {}), settings)
         done = completed_lines(out)
     rows = _input_rows(src, text_field)
     if done:

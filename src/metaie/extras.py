@@ -16,7 +16,7 @@ from .errors import MissingExtraError
 
 # What each extra holds (pyproject.toml's [project.optional-dependencies] lists the same packages).
 EXTRAS = {"serve": ("fastapi", "uvicorn"), "onnx": ("onnx", "onnxruntime"), "distill": ("openai",),
-          "plots": ("matplotlib",)}
+          "plots": ("matplotlib",), "ray": ("ray",)}
 
 
 def require(module: str, extra: str, feature: str | None = None) -> ModuleType:

@@ -27,7 +27,7 @@ def test_pyproject_lists_the_same_extras():
     text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     for extra, pkgs in EXTRAS.items():
         line = next(x for x in text.splitlines() if x.startswith(f"{extra} = ["))
-        assert all(f'"{p}>=' in line for p in pkgs), line
+        assert all(f'"{p}>=' in line or f'"{p}[' in line for p in pkgs), line  # ray[data,train]>=...
         assert all(f'"{p}>=' not in text.split("[project.optional-dependencies]")[0] for p in pkgs)
     test_line = next(x for x in text.splitlines() if x.startswith("test = ["))
     assert all(e in test_line for e in EXTRAS), "the README's test command must install every extra"
@@ -62,11 +62,13 @@ CALLS = [  # (snippet, the one line on stderr)
      "MissingExtraError: the OpenAI-compatible teacher needs openai: pip install 'metaie[distill]'"),
     ("from pathlib import Path\nfrom metaie.evaluation.report import plot\nplot([], Path('nowhere'))",
      "MissingExtraError: plots needs matplotlib: pip install 'metaie[plots]'"),
+    (CLI.format(argv=["extract", "--engine", "ray", "-l", "person", "--input", "in", "--output", "out"]),
+     "error: running on Ray needs ray: pip install 'metaie[ray]'"),
 ]
 
 
 @pytest.mark.parametrize("code, line", CALLS, ids=["cli-serve", "serve-app", "onnx-runner", "onnx-export",
-                                                   "openai-teacher", "plots"])
+                                                   "openai-teacher", "plots", "cli-extract-ray"])
 def test_a_missing_extra_is_named_in_one_line(code, line):
     r = _run(code)
     assert r.returncode == 1

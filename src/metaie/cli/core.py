@@ -54,7 +54,12 @@ def register(app: typer.Typer) -> None:
               no_resume: bool = typer.Option(not MetaTrainArgs.resume,
                                              help="Ignore a previous interrupted run's state"),
               data_root: str = typer.Option(None, help="Data root (default: $METAIE_DATA or shared/data)"),
-              device: str = typer.Option(None, help="cpu or cuda (default: cuda when present)")) -> None:
+              device: str = typer.Option(None, help="cpu or cuda (default: cuda when present; with --workers: "
+                                                     "cuda puts each worker on a GPU, NCCL)"),
+              workers: int = typer.Option(None, help="Train on this many Ray Train workers (DDP; the same batches "
+                                                     "and effective batch size); default: this process"),
+              ray_address: str = typer.Option(None, help="--workers: cluster address ('auto': the running cluster; "
+                                                         "default $RAY_ADDRESS, else a local one)")) -> None:
         """Meta-train a label-to-span tagger on a distillation set (or on task datasets' human annotations)."""
         from ..sources import load_mixture
         from ..training.meta import meta_train, queries_of
@@ -68,9 +73,15 @@ def register(app: typer.Typer) -> None:
         args = MetaTrainArgs(epochs=epochs, batch_size=batch_size, lr=lr, warmup_ratio=warmup_ratio, schedule=schedule,
                          grad_accum=grad_accum, seed=seed, max_steps=max_steps, threads=threads,
                          checkpoint_every=checkpoint_every, resume=not no_resume)
-        r = meta_train(sources, out, args, backbone=backbone, init=init, dev_fraction=dev_fraction, neg_ratio=neg_ratio,
-                       max_records=max_records, max_length=max_length, stride=stride, data_root=data_root,
-                       sentences=not passages, device=device, queries=queries)
+        common = dict(backbone=backbone, init=init, dev_fraction=dev_fraction, neg_ratio=neg_ratio,
+                      max_records=max_records, max_length=max_length, stride=stride, data_root=data_root,
+                      sentences=not passages, queries=queries)
+        if workers is not None:
+            from ..ray.train import meta_train_ray
+            r = meta_train_ray(sources, out, args, workers=workers, use_gpu=device == "cuda", address=ray_address,
+                               **common)
+        else:
+            r = meta_train(sources, out, args, device=device, **common)
         f1 = f"{r.best_f1:.4f}" if r.best_f1 is not None else "n/a"
         typer.echo(f"saved {out}: held-out F1 {f1}, {r.steps} steps, {r.seconds:.0f} s")
 
@@ -90,7 +101,17 @@ def register(app: typer.Typer) -> None:
                 text_field: str = typer.Option("text", help="Field of each --input record holding the text"),
                 resume: bool = typer.Option(True, help="Continue an interrupted --output (--no-resume starts again)"),
                 backend: str = typer.Option("torch", help="torch or onnx (an exported directory)"),
-                threads: int = typer.Option(None, help="CPU threads for the model")) -> None:
+                variant: str = typer.Option(None, help="ONNX graph: fp32 or int8 (default: the export's own)"),
+                threads: int = typer.Option(None, help="CPU threads for the model (--engine ray: per actor, "
+                                                       "default 1)"),
+                engine: str = typer.Option("local", help="local (this process) or ray (--input DIR_OR_GLOB of "
+                                                         "JSONL/Parquet files -> --output DIR of shards)"),
+                actors: int = typer.Option(1, help="--engine ray: actors, each holding one model"),
+                actor_gpus: float = typer.Option(0.0, help="--engine ray: GPUs each actor asks for "
+                                                               "(> 0: torch on cuda)"),
+                shard_rows: int = typer.Option(10_000, help="--engine ray: records per output shard"),
+                ray_address: str = typer.Option(None, help="--engine ray: cluster address ('auto': the running "
+                                                           "cluster; default $RAY_ADDRESS, else a local one)")) -> None:
         """Extract spans for the given labels from text, or stream a JSONL file with --input/--output."""
         from rich.console import Console
 
@@ -103,9 +124,21 @@ def register(app: typer.Typer) -> None:
             raise ConfigError("give texts as arguments or --input, not both")
         if input is None and not text:
             raise ConfigError("no text given: pass text arguments, or --input FILE.jsonl --output FILE.jsonl")
-        m = MetaIE.from_pretrained(model, backend=backend, threads=threads)
         # One set of options for both paths, so every option of the argv path reaches the streaming path.
         options: _ExtractOptions = {"threshold": threshold, "batch_size": batch_size, "allow_overlap": overlap}
+        if engine not in ("local", "ray"):
+            raise ConfigError(f"--engine must be local or ray, not {engine!r}")
+        if engine == "ray":
+            if input is None:
+                raise ConfigError("--engine ray extracts files: pass --input DIR_OR_GLOB --output DIR")
+            from ..ray.extract import extract_files
+            st = extract_files(model, input, output, labs, text_field=text_field, shard_rows=shard_rows,
+                               actors=actors, num_gpus=actor_gpus, threads=threads, backend=backend,
+                               variant=variant, resume=resume, address=ray_address, **options)
+            typer.echo(f"wrote {st.rows} texts in {st.shards} shards to {output} ({st.skipped} shards already done, "
+                       f"{st.texts_per_second:.1f} texts/s)")
+            return
+        m = MetaIE.from_pretrained(model, backend=backend, threads=threads, variant=variant)
         if input is not None:
             from ..extract_stream import extract_file
             stats = extract_file(m, input, output, labs, text_field=text_field, resume=resume, model_name=model,

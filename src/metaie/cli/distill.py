@@ -50,9 +50,17 @@ def register(app: typer.Typer) -> None:
         device: str = _cfg("device", help="Device for --teacher hf"),
         progress: bool = _cfg("progress", help="Show the progress bar"),
         threads: int = THREADS,
+        engine: str = typer.Option("local", help="local (the calls from this process) or ray (from Ray actors; "
+                                                 "the same output)"),
+        actors: int = typer.Option(2, help="--engine ray: actors, each with --concurrency requests in flight"),
+        ray_address: str = typer.Option(None, help="--engine ray: cluster address ('auto': the running cluster; "
+                                                   "default $RAY_ADDRESS, else a local one)"),
     ) -> None:
         """Distil a corpus through an LLM teacher into a distillation set (OUT/distill.jsonl)."""
         from ..distill.builder import run_distill
+        from ..errors import ConfigError
+        if engine not in ("local", "ray"):
+            raise ConfigError(f"--engine must be local or ray, not {engine!r}")
         if threads is not None:  # the local teacher (--teacher hf) runs on torch; an API teacher needs none
             from ..threads import set_threads
             set_threads(threads)
@@ -60,7 +68,11 @@ def register(app: typer.Typer) -> None:
         settings = {**locals(), "corpus": [str(c) for c in corpus], "out_dir": str(out), "format": fmt,
                     "replay": str(replay) if replay else None, "cache": str(cache) if cache else None}
         cfg = DistillConfig(**{f.name: settings[f.name] for f in fields(DistillConfig) if f.name in settings})
-        r = run_distill(cfg)
+        if engine == "ray":
+            from ..ray.distill import run_distill_ray
+            r = run_distill_ray(cfg, actors=actors, address=ray_address)
+        else:
+            r = run_distill(cfg)
         u = r.usage
         typer.echo(f"{r.records} records, {r.spans} spans -> {r.out_dir / 'distill.jsonl'} | requests {u.requests}, "
                    f"cache hits {u.cache_hits}, retries {u.retries}, failed {r.failed} | tokens {u.prompt_tokens}+"

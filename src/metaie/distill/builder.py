@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -147,8 +148,22 @@ def build_records(sentences: list[Sentence], jobs: list[Job], cache: ResponseCac
     return records, rejects, failed, responses
 
 
-def run_distill(cfg: DistillConfig, teacher: Teacher | None = None) -> DistillResult:
-    """Run (or resume) a distillation and write its outputs; see the module docstring."""
+QueryFn = Callable[[list[Job], Teacher, ResponseCache, Usage, Progress, DistillConfig], dict[str, Any]]
+"""Asks the teacher about every job missing from the cache, committing each answer (or failure) to the cache as
+it arrives; returns ``{"pending": jobs sent}``. :func:`query_local` is the default; ``metaie.ray`` has another."""
+
+
+def query_local(jobs: list[Job], teacher: Teacher, cache: ResponseCache, usage: Usage, bar: Progress,
+                cfg: DistillConfig) -> dict[str, Any]:
+    """The teacher calls in this process: ``cfg.concurrency`` requests in flight on one event loop."""
+    policy = RetryPolicy(cfg.max_attempts, cfg.retry_base, cfg.retry_max)
+    return asyncio.run(query_all(jobs, teacher, cache, usage, concurrency=cfg.concurrency, policy=policy,
+                                 rpm=cfg.rpm, tpm=cfg.tpm, max_tokens=cfg.max_tokens, progress=bar, seed=cfg.seed))
+
+
+def run_distill(cfg: DistillConfig, teacher: Teacher | None = None, query: QueryFn = query_local) -> DistillResult:
+    """Run (or resume) a distillation and write its outputs; see the module docstring. ``query`` makes the
+    teacher calls (default: in this process)."""
     t0 = time.time()
     out = Path(cfg.out_dir)
     template = load_template(cfg.prompt)
@@ -161,12 +176,9 @@ def run_distill(cfg: DistillConfig, teacher: Teacher | None = None) -> DistillRe
     cache = ResponseCache(cfg.cache or out / "cache.sqlite")
     usage = Usage(cfg.price_input, cfg.price_output)
     jobs = _jobs(sentences, teacher, template)
-    policy = RetryPolicy(cfg.max_attempts, cfg.retry_base, cfg.retry_max)
     try:
         with Progress(len(jobs), usage, enabled=cfg.progress) as bar:
-            info = asyncio.run(query_all(jobs, teacher, cache, usage, concurrency=cfg.concurrency, policy=policy,
-                                         rpm=cfg.rpm, tpm=cfg.tpm, max_tokens=cfg.max_tokens, progress=bar,
-                                         seed=cfg.seed))
+            info = query(jobs, teacher, cache, usage, bar, cfg)
         t_query = time.time() - t0
         source = f"{teacher.backend}:{teacher.model}/{template.version}"
         records, rejects, failed, responses = build_records(sentences, jobs, cache, template, cfg, source)

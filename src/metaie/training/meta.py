@@ -5,6 +5,7 @@ import random
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from ..errors import ConfigError
 from ..model.encoding import unreachable
@@ -108,6 +109,25 @@ def meta_train(data: Sequence[str | SourceSpec], out: str | Path, args: TrainArg
     ``init`` continues from an existing metaie model; otherwise a fresh head goes on ``backbone``.
     ``queries`` samples the training queries to exactly that many (see :func:`sample_queries`).
     """
+    t0 = time.time()
+    model, train_q, dev_q, extra = prepare_meta(data, args, backbone=backbone, init=init, dev_fraction=dev_fraction,
+                                                neg_ratio=neg_ratio, max_records=max_records, max_length=max_length,
+                                                stride=stride, data_root=data_root, sentences=sentences,
+                                                max_dev_queries=max_dev_queries, device=device, queries=queries)
+    result = fit(model, train_q, dev_q or None, args, out_dir=out, manifest_extra=extra)
+    record_cost(Path(out), time.time() - t0)
+    return result
+
+
+def prepare_meta(data: Sequence[str | SourceSpec], args: TrainArgs, backbone: str | None = None,
+                 init: str | None = None, dev_fraction: float = MetaData.dev_fraction,
+                 neg_ratio: float = MetaData.neg_ratio, max_records: int | None = None,
+                 max_length: int = MetaData.max_length, stride: int = MetaData.stride,
+                 data_root: str | None = None, sentences: bool = MetaData.sentences,
+                 max_dev_queries: int = MetaData.max_dev_queries, device: str | None = None,
+                 queries: int | None = None) -> tuple[Any, list[Query], list[Query], dict]:
+    """Everything :func:`meta_train` does before ``fit``: (start model, training queries, held-out queries,
+    manifest extras). ``metaie.ray.train`` fits the same on several workers."""
     from ..model.tagger import MetaIE
 
     t0 = time.time()
@@ -132,12 +152,10 @@ def meta_train(data: Sequence[str | SourceSpec], out: str | Path, args: TrainArg
              "max_length": model.config.max_length, "stride": model.config.stride,
              "unreachable_spans_in_first_2000_train_queries": n_unreach,
              "prepare_seconds": round(time.time() - t0, 2)}
-    result = fit(model, train_q, dev_q or None, args, out_dir=out, manifest_extra=extra)
-    _record_cost(Path(out), time.time() - t0)
-    return result
+    return model, train_q, dev_q, extra
 
 
-def _record_cost(out: Path, seconds: float) -> None:
+def record_cost(out: Path, seconds: float) -> None:
     """Wall time of the whole meta-training (preparation included) and the process's peak memory, in the
     manifest (peak resident set size; on Linux ``ru_maxrss`` is in KiB)."""
     import resource
