@@ -46,3 +46,16 @@ def test_fp16_ship_loads_as_default_and_extracts_like_fp32(tmp_path, monkeypatch
     r = CliRunner().invoke(app, ["extract", "--labels", "person", "--json", "--threshold", "0", text])
     assert r.exit_code == 0, r.output
     assert '"text": "tom was born in paris in 1990 ."' in r.output
+
+
+def test_the_shipped_default_loads_offline_and_extracts():
+    """The committed default meta-model: a built-in name, fp16 on disk, fp32 in memory, and it finds people and
+    places in a plain sentence with no training and no network."""
+    import torch
+
+    from metaie import MetaIE
+    model = MetaIE.from_pretrained("metaie-minilm")
+    assert model.model is not None and next(model.model.parameters()).dtype == torch.float32
+    spans = model.extract("Barack Obama met Angela Merkel in Paris.", ["person", "location"])
+    found = {(s.text, s.label) for s in spans}
+    assert {("Barack Obama", "person"), ("Angela Merkel", "person"), ("Paris", "location")} <= found
