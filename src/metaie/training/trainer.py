@@ -163,7 +163,7 @@ class _Run:
         self.model, self.net, self.device, self.args = model, model.model, model.device, args
         self.train, self.dev = train, dev
         self.bf16 = self.device.type == "cuda" and torch.cuda.is_bf16_supported()
-        self.windows = model.encode([q.label for q in train], [q.text for q in train], spans=[q.spans for q in train])
+        self.windows = model.training_windows(train, seed=args.seed)  # per-label queries, or packs of them
         if not self.windows:
             raise ConfigError("no training queries: the training data is empty")
         self.lengths = [len(w) for w in self.windows]
@@ -227,13 +227,12 @@ class _Run:
 
     def _step(self, group: list[list[int]]) -> None:
         """One optimiser step over ``group``'s batches (the loss weighted by batch size), its dropout seeded."""
-        from ..model.tagger import collate
         n_in_group = sum(len(b) for b in group)
         torch.manual_seed(step_seed(self.args.seed, self.state["step"]))
         ema = self.state["loss_ema"]
         for b in group:
             batch = {k: v.to(self.device) for k, v in
-                     collate([self.windows[i] for i in b], self.model.pad_id, True).items()}
+                     self.model.collate([self.windows[i] for i in b], with_labels=True).items()}
             with torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.bf16):
                 out = self.net(**batch)
             loss = out.loss * (len(b) / n_in_group)
@@ -286,7 +285,9 @@ class _Run:
                     "train_windows": len(self.windows), "train_queries": len(self.train),
                     "dev_queries": len(self.dev) if self.dev else 0, "examples_per_second": result.examples_per_second,
                     "resumed_from_step": result.resumed_from_step, "device": str(self.device), "bf16": self.bf16,
-                    "threads": torch.get_num_threads()}
+                    "threads": torch.get_num_threads(), "mode": self.model.config.mode}
+        if getattr(self.model, "pack_report", None):
+            manifest["packing"] = self.model.pack_report
         manifest.update(manifest_extra or {})
         self.model.save_pretrained(out_dir, extra={"manifest.json": manifest})
         if self.work is not None:
