@@ -8,6 +8,7 @@ Config (YAML)::
     seeds: [1, 2, 3]
     start_points:                        # all on the same backbone
       vanilla: {backbone: null}          # null = the embedded MiniLM-L6
+      vanilla_packed: {backbone: null, mode: packed}   # a backbone in packed mode (a model keeps its own)
       meta: {model: models/meta}
       human_schema: {model: "models/human-schema-{dataset}",   # {dataset} = the evaluated one (leave-one-out)
                      datasets: [conll2003, conll04]}             # optional: run this start point on these only
@@ -58,10 +59,10 @@ def load_config(path: str | Path) -> dict[str, Any]:
         if not isinstance(sp, dict) or not ({"model", "backbone", "folds"} & set(sp)):
             raise ConfigError(f"{p}: start_points.{name} needs 'model: DIR', 'backbone: NAME|null' or "
                               "'folds: {DIR: [datasets]}'")
-        extra = set(sp) - {"model", "backbone", "datasets", "folds"}
+        extra = set(sp) - {"model", "backbone", "datasets", "folds", "mode"}
         if extra:
             raise ConfigError(f"{p}: start_points.{name}: unknown key(s) {sorted(extra)}; "
-                              "known: model, backbone, datasets, folds")
+                              "known: model, backbone, datasets, folds, mode")
         if "folds" in sp:
             _check_folds(p, name, sp)
         missing = set(map(str, sp.get("datasets") or [])) - set(map(str, cfg.get("datasets") or []))
@@ -108,7 +109,7 @@ def _start(cfg: dict, name: str, dataset: str) -> StartPoint:
         if not Path(model).exists():
             raise ConfigError(f"start point {name!r}: model directory {model!r} does not exist "
                               "(train it first, or remove the start point from the config)")
-    return StartPoint(name, model=model, backbone=sp.get("backbone"))
+    return StartPoint(name, model=model, backbone=sp.get("backbone"), mode=sp.get("mode", "per_label"))
 
 
 def plan(cfg: dict) -> list[dict]:
@@ -147,7 +148,7 @@ def run_settings(cfg: dict, r: dict) -> dict:
     train = {k: v for k, v in (cfg.get("train") or {}).items() if k not in _NOT_RESULT} if r["k"] > 0 else None
     return {"train": train, **{k: cfg.get(k) for k in SETTINGS},
             "start_point": ({"model": fold_model(sp, r["dataset"])} if "folds" in sp else
-                            {k: sp.get(k) for k in ("model", "backbone") if k in sp})}
+                            {k: sp.get(k) for k in ("model", "backbone", "mode") if k in sp})}
 
 
 def _stale(cached: dict, want: dict) -> list[str]:

@@ -14,7 +14,8 @@ are the per-label mode's (:mod:`metaie.model.tagger`).
 
 Training packs a text's queries (its positive labels and negatives, from the same query builder) into examples:
 labels in shuffled order, 1..``pack_labels`` per pack (drawn per pack), topped up with absent labels drawn by
-frequency when ``pack_fill`` is on, so the model sees varied label counts and positions.
+frequency when ``pack_fill`` is on, so the model sees varied label counts and positions; the packs are drawn
+afresh each epoch.
 
 The directory is a plain Hugging Face encoder directory (``config.json``, ``model.safetensors``, tokenizer with
 the marker) plus ``packed_head.safetensors`` (the scoring head) and ``metaie.json`` with ``"mode": "packed"``.
@@ -348,6 +349,8 @@ class PackedMetaIE(MetaIE):
     Everything a caller uses is the same (``extract``, ``extract_batch``, ``predict_queries``, ``plan``/``finish``,
     ``window_probs``, saving, ONNX export); a plan's windows are :class:`PackedWindow`.
     """
+
+    repacks = True  # training draws new packs each epoch (the trainer asks for them)
 
     def __init__(self, runner, tokenizer, config: MetaConfig):
         super().__init__(runner, tokenizer, config)

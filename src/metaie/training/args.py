@@ -92,6 +92,9 @@ class MetaData:
     stride: int = 32                  # tokens shared by consecutive windows of a long text
     sentences: bool = True            # split bundled passages into sentences
     max_dev_queries: int = 2000       # held-out queries kept (a seeded sample beyond)
+    mode: str = "per_label"           # per_label: one pass per (text, label); packed: one pass for many labels
+    pack_labels: int = 16             # packed: a training pack holds 1..pack_labels labels, drawn per pack
+    pack_fill: bool = True            # packed: top a pack up to its drawn size with absent labels (negatives)
 
 
 def default(cls: type, name: str) -> Any:

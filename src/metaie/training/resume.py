@@ -74,6 +74,11 @@ def differences(old: dict, new: dict) -> list[str]:
     out = []
     for group in ("settings", "encoding"):
         a, b = old.get(group, {}), new.get(group, {})
+        if group == "encoding":  # a per-label identity names no mode (it predates packed mode)
+            a, b = {"mode": "per_label", **a}, {"mode": "per_label", **b}
+            if a["mode"] != b["mode"]:
+                out.append(f"--mode {a['mode']} (now {b['mode']})")
+                continue
         out += [f"--{k.replace('_', '-')} {a.get(k)!r} (now {b.get(k)!r})" for k in dict.fromkeys([*b, *a])
                 if a.get(k) != b.get(k)]
     out += [what for key, what in _WHAT.items() if old.get(key) != new.get(key)]

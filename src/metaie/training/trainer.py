@@ -163,7 +163,9 @@ class _Run:
         self.model, self.net, self.device, self.args = model, model.model, model.device, args
         self.train, self.dev = train, dev
         self.bf16 = self.device.type == "cuda" and torch.cuda.is_bf16_supported()
-        self.windows = model.training_windows(train, seed=args.seed)  # per-label queries, or packs of them
+        # per-label: one query's windows each; packed: packs of a text's queries, drawn afresh each epoch
+        self.windows = model.training_windows(train, seed=args.seed)
+        self.windows_epoch = 0
         if not self.windows:
             raise ConfigError("no training queries: the training data is empty")
         self.lengths = [len(w) for w in self.windows]
@@ -214,6 +216,7 @@ class _Run:
         """The rest of the current epoch's batches (or up to the last step), a step per ``grad_accum`` batches."""
         s, args = self.state, self.args
         self.net.train()
+        self._epoch_windows(s["epoch"])
         batches = epoch_batches(self.lengths, args.batch_size, args.seed, s["epoch"])
         while s["batch"] < len(batches) and s["step"] < self.total_steps:
             group = batches[s["batch"]:s["batch"] + args.grad_accum]
@@ -224,6 +227,14 @@ class _Run:
                     "epochs": self.epochs})
             if args.checkpoint_every and s["step"] % args.checkpoint_every == 0:
                 self.checkpoint()
+
+    def _epoch_windows(self, epoch: int) -> None:
+        """A packed model's training packs of ``epoch`` (other labels together, other orders each epoch; fixed by
+        (seed, epoch), so a resumed run draws what an uninterrupted one draws)."""
+        if epoch != self.windows_epoch and getattr(self.model, "repacks", False):
+            self.windows = self.model.training_windows(self.train, seed=step_seed(self.args.seed, 1_000_000 + epoch))
+            self.lengths = [len(w) for w in self.windows]
+            self.windows_epoch = epoch
 
     def _step(self, group: list[list[int]]) -> None:
         """One optimiser step over ``group``'s batches (the loss weighted by batch size), its dropout seeded."""
