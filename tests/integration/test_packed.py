@@ -86,14 +86,14 @@ def test_labels_beyond_the_budget_go_in_chunks_and_long_texts_in_windows(tiny_ba
     long = " ".join(["tom was born in paris in 1990 ."] * 6)
     assert_no_unk(long)
     windows = m.encode(labels, [long] * len(labels))
-    chunks = {tuple(q for s in w.slots for q in s) for w in windows}
-    assert chunks == {(0, 1, 2, 3, 4, 5), (6, 7)}
+    slots = {tuple(q for s in part.slots for q in s) for w in windows for part in w.parts}
+    assert slots == {(0, 1, 2, 3, 4, 5), (6, 7)}
     lbl = m.tokenizer.convert_tokens_to_ids("[LBL]")
     for w in windows:
         assert len(w) <= 12 + 32 and w.input_ids[0] == m.tokenizer.cls_token_id
-        assert [w.input_ids[p] for p in w.label_positions] == [lbl] * len(w.slots)
-    per_chunk = [[w for w in windows if w.slots[0] == [0]], [w for w in windows if w.slots[0] == [6]]]
-    assert len(per_chunk[0]) > 1 and len(per_chunk[0]) == len(per_chunk[1])  # the same text windows per chunk
+        assert [w.input_ids[p] for p in w.label_positions] == [lbl] * len(w.parts[0].slots)
+    pieces = [sum(len(w.parts) for w in windows if len(w.label_positions) == k) for k in (6, 2)]
+    assert pieces[0] > 1 and pieces[0] == pieces[1]  # the same text pieces under each chunk
     merged = m.merge(windows, m.window_probs(windows), len(labels))
     words = m.tokenizer(long, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
     assert all(offs == [tuple(o) for o in words] for _, offs in merged)  # every text token once, in order
@@ -101,6 +101,27 @@ def test_labels_beyond_the_budget_go_in_chunks_and_long_texts_in_windows(tiny_ba
     alone = m.extract_batch([long], labels, threshold=0.2)
     mixed = m.extract_batch(["anna lives in london .", long], labels, threshold=0.2)
     assert mixed[1] == alone[0]
+
+
+def test_texts_asking_the_same_labels_share_windows_and_get_what_they_get_alone(tiny_backbone):
+    from metaie.model.packed import group_queries
+    m = packed_model(tiny_backbone, label_budget=8)  # windows of up to 8 + 32 tokens: two of these texts each
+    texts = ["tom was born in paris .", "anna lives in london .", "bob met mary on monday .", "apple sells phones .",
+             "john is a doctor from rome .", "mary went to madrid with her friend peter ."]
+    labels = ["person", "city", "date"]
+    asked = ([lab for t in texts for lab in labels], [t for t in texts for _ in labels])
+    shared = m.encode(*asked)
+    alone = m.packer.encode(group_queries(*asked), share=False)
+    assert len(alone) == 6 and len(shared) == 2 and sum(len(w.parts) for w in shared) == 6
+    for w in shared:  # each text: a segment of its own, with the positions it has alone
+        assert len(w) <= 8 + 32
+        firsts = [part.text_positions[0] for part in w.parts]
+        assert [w.segment_ids[i] for i in firsts] == list(range(1, len(firsts) + 1))
+        assert {w.position_ids[i] for i in firsts} == {w.prefix_length}
+    a = m.merge(shared, m.window_probs(shared), len(asked[0]))
+    b = m.merge(alone, m.window_probs(alone), len(asked[0]))
+    for (pa, oa), (pb, ob) in zip(a, b):
+        assert oa == ob and np.allclose(pa, pb, atol=1e-5)
 
 
 def test_a_label_longer_than_the_budget_is_refused(tiny_backbone):
@@ -189,9 +210,10 @@ def test_the_extractor_asks_all_queries_of_a_text_in_one_pass(tiny_backbone):
     asking = Asking(m)
     out = Extractor(asking, schema=FIX / "tasks" / "tiny_re" / "schema.yaml", threshold=0.1).predict(
         [Example(str(i), t) for i, t in enumerate(texts)])
-    # stage 1: 3 texts x 3 entity types; stage 2: every found head x 2 relation phrases -- one window per text each
+    # stage 1: 3 texts x 3 entity types, in one window (the texts ask the same labels, so they share a prefix);
+    # stage 2: every found head x 2 relation phrases, one window per text (each text asks about its own heads)
     assert asking.asked[0] == 9 and asking.asked[1] > 2 * len(texts)
-    assert m.runner.calls == [3, 3]
+    assert m.runner.calls == [1, 3]
     assert sum(len(e.relations) for e in out) > 0  # the low threshold finds heads, so stage 2 ran
 
 

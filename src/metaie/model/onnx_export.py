@@ -54,9 +54,8 @@ def export_onnx(model: MetaIE, out_dir: str | os.PathLike, quantize: str | None 
     try:
         # An example batch with padding, so the traced graph keeps the attention mask path.
         batch = model.collate(model.example_windows())
-        names: list[str] = [n for n in ("input_ids", "attention_mask", "token_type_ids", "label_positions",
-                                           "label_ends")
-                            if n in batch]
+        names: list[str] = [n for n in ("input_ids", "attention_mask", "token_type_ids", "segment_ids",
+                                        "position_ids", "label_positions", "label_ends") if n in batch]
         torch_model = net.cpu().eval()
         graph = _ProbsGraph(torch_model, names).eval()
         axes = {n: {0: "batch", 1: "labels" if n.startswith("label_") else "sequence"} for n in names}

@@ -1,16 +1,22 @@
 """Packed mode: one encoder pass reads a text together with many labels, and tags every text token for each.
 
 A window is ``[CLS] [LBL] label1 [LBL] label2 ... [SEP] text [SEP]``: the labels, each after a marker token
-(a special token added to the tokenizer), are the first segment; the text is the second. A label's vector is
-the mean of the encoder's outputs over its marker and its tokens; a small head scores every (token, label) pair
-into O/B/I:
+(a special token added to the tokenizer), are the first segment (the *prefix*); the text is the second. A
+label's vector is the mean of the encoder's outputs over its marker and its tokens; a small head scores every
+(token, label) pair into O/B/I:
 
     logits[t, l, c] = <token_head(h_t)_c, label_head(mean h[marker(l) .. end(l)])_c> / sqrt(d) + bias_c
 
-Labels beyond ``label_budget`` prefix tokens go in further chunks (another window with the same text); a long
-text is cut into the same overlapping windows as in per-label mode, with the label prefix in every window. The
-outputs become per-(text, label) token probabilities, so decoding, the overlap rule, offsets and word snapping
-are the per-label mode's (:mod:`metaie.model.tagger`).
+Attention: the prefix attends to the prefix only, a text token to the prefix and its own text. So the prefix
+does not depend on the text, and texts that ask the same labels share one window at inference:
+``[CLS] prefix [SEP] text1 [SEP] text2 [SEP] ...``, each text with the positions it would have alone (each text's
+outputs are those of its own window, up to float rounding); the prefix is paid once for them all. A window
+holds at most ``label_budget + max_length`` tokens.
+
+Labels beyond ``label_budget`` prefix tokens go in further chunks (another prefix); a long text is cut into the
+same overlapping pieces as in per-label mode, each read with the label prefix. The outputs become per-(text,
+label) token probabilities, so decoding, the overlap rule, offsets and word snapping are the per-label mode's
+(:mod:`metaie.model.tagger`).
 
 Training packs a text's queries (its positive labels and negatives, from the same query builder) into examples:
 labels in shuffled order, 1..``pack_labels`` per pack (drawn per pack), topped up with absent labels drawn by
@@ -43,25 +49,53 @@ HEAD_FILE = "packed_head.safetensors"
 
 
 @dataclass
-class PackedWindow:
-    """One packed model input: token ids, the marker position of each label slot, and the text tokens.
+class Part:
+    """One text piece of a packed window: which queries its label slots answer, and where its tokens are.
 
-    ``slots[j]`` lists the queries (indices into the encoded query list) that label slot ``j`` answers (more
-    than one when the same (label, text) was asked twice). ``tags[j]`` holds slot ``j``'s target per text token.
+    ``slots[j]`` lists the queries (indices into the encoded query list) that label slot ``j`` answers for this
+    text (more than one when the same (label, text) was asked twice); ``tags[j]`` holds slot ``j``'s target per
+    text token (training).
     """
 
-    text: int                                   # index of the text group this window belongs to
+    text: int                                   # index of the text group
     slots: list[list[int]]
+    text_positions: list[int]                   # positions (in the window) of its text tokens
+    text_offsets: list[tuple[int, int]]         # their character offsets in the text
+    tags: list[list[int]] | None = field(default=None)
+
+
+@dataclass
+class PackedWindow:
+    """One packed model input: a label prefix (the marker position and end of each label) and one or more text
+    pieces, each with its own segment number (0: the prefix) and positions as if it were alone."""
+
     input_ids: list[int]
     token_type_ids: list[int] | None
+    segment_ids: list[int]
+    position_ids: list[int]
     label_positions: list[int]                  # each label's marker
     label_ends: list[int]                       # one past each label's last token
-    text_positions: list[int]
-    text_offsets: list[tuple[int, int]]
-    tags: list[list[int]] | None = field(default=None)
+    parts: list[Part]
 
     def __len__(self) -> int:
         return len(self.input_ids)
+
+    @property
+    def prefix_length(self) -> int:
+        return self.segment_ids.index(1) if 1 in self.segment_ids else len(self.segment_ids)
+
+    def append(self, other: PackedWindow) -> None:
+        """Add ``other``'s text piece(s) after this window's (same prefix): a new segment each, same positions."""
+        p, at = other.prefix_length, len(self.input_ids)
+        top = max(self.segment_ids)
+        self.input_ids += other.input_ids[p:]
+        if self.token_type_ids is not None and other.token_type_ids is not None:
+            self.token_type_ids += other.token_type_ids[p:]
+        self.segment_ids += [s + top for s in other.segment_ids[p:]]
+        self.position_ids += other.position_ids[p:]
+        for part in other.parts:
+            self.parts.append(Part(part.text, part.slots, [i - p + at for i in part.text_positions],
+                                   part.text_offsets, part.tags))
 
 
 @dataclass
@@ -137,6 +171,7 @@ class PackedEncoder:
         self.room = config.max_length - self.specials
         if self.room < 8:
             raise ConfigError(f"max_length={config.max_length} leaves {self.room} tokens for text: raise max_length")
+        self.window_cap = config.label_budget + config.max_length
         self._cost: dict[str, int] = {}
 
     def _label_cost(self, label: str) -> int:
@@ -164,9 +199,11 @@ class PackedEncoder:
             used += c
         return out
 
-    def encode(self, groups: Sequence[tuple[str, Sequence[_Slot]]], with_tags: bool = False) -> list[PackedWindow]:
-        """Windows of every (text, label chunk); one tokenizer call per prefix length (so each window's text
-        room is ``max_length`` whatever else is encoded with it)."""
+    def encode(self, groups: Sequence[tuple[str, Sequence[_Slot]]], with_tags: bool = False,
+               share: bool = True) -> list[PackedWindow]:
+        """Windows of every (text, label chunk): one tokenizer call per prefix length (so each piece's text room
+        is ``max_length`` whatever else is encoded with it); with ``share``, pieces with the same prefix then share
+        windows of up to ``label_budget + max_length`` tokens."""
         jobs: list[tuple[int, str, str, list[_Slot]]] = []
         for g, (text, slots) in enumerate(groups):
             for chunk in self.chunks(slots):
@@ -196,15 +233,32 @@ class PackedEncoder:
                 prefix_end = seq_ids.index(None, 1) if None in seq_ids[1:] else len(seq_ids)
                 ends = markers[1:] + [prefix_end]
                 pos = [i for i, sid in enumerate(seq_ids) if sid == 1 and offs[i][1] > offs[i][0]]
-                win = PackedWindow(text=g, slots=[list(s.queries) for s in chunk], input_ids=ids,
-                                   token_type_ids=list(enc["token_type_ids"][w]) if has_tt else None,
-                                   label_positions=markers, label_ends=ends, text_positions=pos,
-                                   text_offsets=[tuple(offs[i]) for i in pos])
+                part = Part(text=g, slots=[list(s.queries) for s in chunk], text_positions=pos,
+                            text_offsets=[tuple(offs[i]) for i in pos])
                 if with_tags:
-                    win.tags = [[t for t in tags_for(len(ids), pos, win.text_offsets, s.spans or [])
-                                 if t != IGNORE] for s in chunk]
+                    part.tags = [[t for t in tags_for(len(ids), pos, part.text_offsets, s.spans or [])
+                                  if t != IGNORE] for s in chunk]
+                win = PackedWindow(input_ids=ids, token_type_ids=list(enc["token_type_ids"][w]) if has_tt else None,
+                                   segment_ids=[0 if i <= prefix_end else 1 for i in range(len(ids))],
+                                   position_ids=list(range(len(ids))), label_positions=markers, label_ends=ends,
+                                   parts=[part])
                 per_job[ks[local]].append(win)
-        return [w for ws in per_job for w in ws]
+        windows = [w for ws in per_job for w in ws]
+        return self._share(windows) if share else windows
+
+    def _share(self, windows: list[PackedWindow]) -> list[PackedWindow]:
+        """Windows with the same prefix merged, in order, while they fit ``label_budget + max_length`` tokens."""
+        out: list[PackedWindow] = []
+        open_by_prefix: dict[tuple[int, ...], PackedWindow] = {}
+        for w in windows:
+            key = tuple(w.input_ids[:w.prefix_length])
+            host = open_by_prefix.get(key)
+            if host is not None and len(host) + len(w) - w.prefix_length <= self.window_cap:
+                host.append(w)
+                continue
+            out.append(w)
+            open_by_prefix[key] = w
+        return out
 
 
 def group_queries(labels: Sequence[str], texts: Sequence[str]) -> list[tuple[str, list[_Slot]]]:
@@ -224,11 +278,12 @@ def group_queries(labels: Sequence[str], texts: Sequence[str]) -> list[tuple[str
 
 
 def collate_packed(windows: Sequence[PackedWindow], pad_id: int, with_labels: bool = False) -> dict[str, torch.Tensor]:
-    """Pad a batch of packed windows to its longest window and its largest label count."""
+    """Pad a batch of packed windows to its longest window and its largest label count (padding: segment -1)."""
     n, width = len(windows), max(len(w) for w in windows)
     k = max(len(w.label_positions) for w in windows)
     ids = torch.full((n, width), pad_id, dtype=torch.long)
-    mask = torch.zeros((n, width), dtype=torch.long)
+    seg = torch.full((n, width), -1, dtype=torch.long)
+    pos = torch.zeros((n, width), dtype=torch.long)
     lpos = torch.zeros((n, k), dtype=torch.long)
     lend = torch.ones((n, k), dtype=torch.long)
     tt = torch.zeros((n, width), dtype=torch.long) if windows[0].token_type_ids is not None else None
@@ -236,15 +291,17 @@ def collate_packed(windows: Sequence[PackedWindow], pad_id: int, with_labels: bo
     for i, w in enumerate(windows):
         L = len(w)
         ids[i, :L] = torch.tensor(w.input_ids)
-        mask[i, :L] = 1
+        seg[i, :L] = torch.tensor(w.segment_ids)
+        pos[i, :L] = torch.tensor(w.position_ids)
         lpos[i, :len(w.label_positions)] = torch.tensor(w.label_positions)
         lend[i, :len(w.label_ends)] = torch.tensor(w.label_ends)
         if tt is not None:
             tt[i, :L] = torch.tensor(w.token_type_ids)
-        if lab is not None and w.tags is not None and w.text_positions:
-            t = torch.tensor(w.tags, dtype=torch.long).T          # (text tokens, labels)
-            lab[i, w.text_positions, :t.shape[1]] = t
-    batch = {"input_ids": ids, "attention_mask": mask}
+        for part in w.parts:
+            if lab is not None and part.tags is not None and part.text_positions:
+                t = torch.tensor(part.tags, dtype=torch.long).T          # (text tokens, labels)
+                lab[i, part.text_positions, :t.shape[1]] = t
+    batch = {"input_ids": ids, "segment_ids": seg, "position_ids": pos}
     if tt is not None:
         batch["token_type_ids"] = tt
     batch["label_positions"], batch["label_ends"] = lpos, lend
@@ -281,10 +338,15 @@ class PackedNet(torch.nn.Module):
     def head_state(self) -> dict[str, torch.Tensor]:
         return {k: v for k, v in self.state_dict().items() if not k.startswith("encoder.")}
 
-    def forward(self, input_ids, attention_mask, label_positions, label_ends, token_type_ids=None,
+    def forward(self, input_ids, segment_ids, position_ids, label_positions, label_ends, token_type_ids=None,
                 labels=None) -> PackedOutput:
         extra = {"token_type_ids": token_type_ids} if token_type_ids is not None else {}
-        h = self.encoder(input_ids=input_ids, attention_mask=attention_mask, **extra).last_hidden_state
+        # a token attends to the prefix (segment 0) and to its own segment; padding (-1) to the prefix only
+        key = segment_ids.unsqueeze(1)
+        allowed = ((key == 0) | (key == segment_ids.unsqueeze(2))) & (key >= 0)
+        mask = torch.zeros(allowed.shape, dtype=torch.float32, device=input_ids.device)
+        mask = mask.masked_fill(~allowed, torch.finfo(torch.float32).min).unsqueeze(1)
+        h = self.encoder(input_ids=input_ids, attention_mask=mask, position_ids=position_ids, **extra).last_hidden_state
         b, s, width = h.shape
         k = label_positions.shape[1]
         # mean over [marker, end) of each label, from a running sum: sum = cs[end - 1] - cs[marker - 1]
@@ -411,7 +473,7 @@ class PackedMetaIE(MetaIE):
         """Training packs of ``queries`` (see :func:`pack_queries`), encoded with their targets."""
         packs, self.pack_report = pack_queries(queries, seed, self.config.pack_labels, self.config.pack_fill)
         groups = [(text, [_Slot(q.label, [], list(q.spans)) for q in pack]) for text, pack in packs]
-        windows = self.packer.encode(groups, with_tags=True)
+        windows = self.packer.encode(groups, with_tags=True, share=False)
         self.pack_report["windows"] = len(windows)
         return windows
 
@@ -419,15 +481,32 @@ class PackedMetaIE(MetaIE):
         return collate_packed(windows, self.pad_id, with_labels)
 
     def example_windows(self) -> list[PackedWindow]:  # type: ignore[override]
-        return self.encode(["label", "label", "text"], ["a longer example text for tracing the graph", "short",
-                                                        "short"])[:2]
+        """Two windows: one label and two texts sharing it; two labels and one text."""
+        return self.encode(["label", "label", "label", "text"],
+                           ["a longer example text for tracing the graph", "short", "other", "other"])[:2]
 
     # ----------------------------------------------------------------- inference
     def _window_output(self, probs: np.ndarray, window) -> np.ndarray:
-        """(text tokens, labels of the window, 3)."""
-        return probs[window.text_positions][:, :len(window.slots)]
+        """(window tokens, labels of the window, 3)."""
+        return probs[:len(window), :len(window.label_positions)]
 
     def merge(self, windows, probs, n_queries: int) -> list[tuple[np.ndarray, list[tuple[int, int]]]]:
-        parts = ((q, w.text_offsets, p[:, j]) for w, p in zip(windows, probs)
-                 for j, qs in enumerate(w.slots) for q in qs)
-        return merge_parts(parts, n_queries)
+        """Per query, its text tokens' probabilities and offsets: a query answered by one text piece takes them as
+        they are; one answered by several (a long text) goes through the per-label mode's merge."""
+        pieces: list[list[tuple[list[tuple[int, int]], np.ndarray]]] = [[] for _ in range(n_queries)]
+        for w, p in zip(windows, probs):
+            for part in w.parts:
+                rows = p[part.text_positions]
+                offs = [(int(a), int(b)) for a, b in part.text_offsets]
+                for j, qs in enumerate(part.slots):
+                    for q in qs:
+                        pieces[q].append((offs, rows[:, j]))
+        out: list[tuple[np.ndarray, list[tuple[int, int]]]] = []
+        for q, got in enumerate(pieces):
+            if len(got) == 1:
+                out.append((got[0][1], got[0][0]))
+            elif not got:
+                out.append((np.zeros((0, 3), dtype=np.float32), []))
+            else:
+                out.append(merge_parts([(0, o, pr) for o, pr in got], 1)[0])
+        return out
