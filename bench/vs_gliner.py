@@ -91,7 +91,8 @@ def table(secs: dict, systems: list[str], counts: list[int], n_texts: int) -> tu
             mx, my = statistics.mean(p[0] for p in pts), statistics.mean(p[1] for p in pts)
             sxx = sum((p[0] - mx) ** 2 for p in pts)
             b = sum((p[0] - mx) * (p[1] - my) for p in pts) / sxx if sxx else 0.0
-            slopes[s] = {"ms_per_text_per_label": round(1000 * b, 3), "ms_per_text_at_0": round(1000 * (my - b * mx), 2)}
+            slopes[s] = {"ms_per_text_per_label": round(1000 * b, 3),
+                         "ms_per_text_at_0": round(1000 * (my - b * mx), 2)}
     return rows, slopes
 
 

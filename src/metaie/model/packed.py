@@ -477,7 +477,7 @@ class PackedMetaIE(MetaIE):
         self.pack_report["windows"] = len(windows)
         return windows
 
-    def collate(self, windows, with_labels: bool = False) -> dict[str, torch.Tensor]:  # type: ignore[override]
+    def collate(self, windows, with_labels: bool = False) -> dict[str, torch.Tensor]:
         return collate_packed(windows, self.pad_id, with_labels)
 
     def example_windows(self) -> list[PackedWindow]:  # type: ignore[override]
@@ -502,7 +502,7 @@ class PackedMetaIE(MetaIE):
                     for q in qs:
                         pieces[q].append((offs, rows[:, j]))
         out: list[tuple[np.ndarray, list[tuple[int, int]]]] = []
-        for q, got in enumerate(pieces):
+        for got in pieces:
             if len(got) == 1:
                 out.append((got[0][1], got[0][0]))
             elif not got:
