@@ -210,8 +210,9 @@ class PackedEncoder:
                 prefix = " ".join(f"{self.marker} {self.cfg.query_template.format(label=s.label)}" for s in chunk)
                 jobs.append((g, text, prefix, chunk))
         by_len: dict[int, list[int]] = {}
-        lengths = [len(self.tok(p, add_special_tokens=False)["input_ids"]) for p in dict.fromkeys(j[2] for j in jobs)]
-        plen = dict(zip(dict.fromkeys(j[2] for j in jobs), lengths))
+        prefixes = list(dict.fromkeys(j[2] for j in jobs))
+        plen = dict(zip(prefixes, map(len, self.tok(prefixes, add_special_tokens=False)["input_ids"]))) \
+            if prefixes else {}
         for k, job in enumerate(jobs):
             by_len.setdefault(plen[job[2]], []).append(k)
         per_job: list[list[PackedWindow]] = [[] for _ in jobs]
