@@ -135,9 +135,9 @@ def test_a_label_longer_than_the_budget_is_refused(tiny_backbone):
 
 def test_pack_queries_shuffles_varies_sizes_and_fills_with_absent_labels():
     qs = toy_queries()
-    packs, info = pack_queries(qs, seed=3, pack_labels=6, fill=True)
-    assert (packs, info) == pack_queries(qs, seed=3, pack_labels=6, fill=True)   # fixed by the seed
-    assert pack_queries(qs, seed=4, pack_labels=6, fill=True)[0] != packs
+    packs, info = pack_queries(qs, seed=3, pack_labels=6, fill=2)
+    assert (packs, info) == pack_queries(qs, seed=3, pack_labels=6, fill=2)   # fixed by the seed
+    assert pack_queries(qs, seed=4, pack_labels=6, fill=2)[0] != packs
     real = [q for _, p in packs for q in p if q in qs]
     assert sorted(map(repr, real)) == sorted(map(repr, qs))                          # every query once
     gold = {(q.text, q.label) for q in qs}
@@ -147,9 +147,10 @@ def test_pack_queries_shuffles_varies_sizes_and_fills_with_absent_labels():
         assert all((text, q.label) not in gold for q in p if q not in qs)             # fills are absent labels
     assert len({len(p) for _, p in packs}) > 2                                       # varied label counts
     assert len({tuple(q.label for q in p) for _, p in packs if len(p) == 3}) > 1     # varied orders
-    no_fill, _ = pack_queries(qs, seed=3, pack_labels=6, fill=False)
+    no_fill, _ = pack_queries(qs, seed=3, pack_labels=6, fill=0)
     assert sum(len(p) for _, p in no_fill) == len(qs)
     assert info["fill_negatives"] == sum(len(p) for _, p in packs) - len(qs)
+    assert all(len(p) <= 3 * sum(q in qs for q in p) for _, p in packs)             # at most 2 fills per own label
 
 
 def test_training_loss_decreases_and_it_learns_the_toy_task(trained):

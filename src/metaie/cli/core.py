@@ -57,7 +57,10 @@ def register(app: typer.Typer) -> None:
                                                           "the backbone's positions leave beside --max-length, "
                                                           "at most 256)"),
               pack_labels: int = option(MetaData, "pack_labels", help="Packed: a training pack holds 1..N labels"),
-              pack_fill: bool = option(MetaData, "pack_fill", help="Packed: top packs up with absent labels"),
+              pack_fill: float = option(MetaData, "pack_fill", help="Packed: top packs up with absent labels, at "
+                                                                    "most this many per label of the text's own"),
+              head_lr_scale: float = option(MetaData, "head_lr_scale",
+                                            help="Packed: the new scoring head's learning rate, a multiple of --lr"),
               threads: int = THREADS, checkpoint_every: int = option(MetaTrainArgs, "checkpoint_every"),
               no_resume: bool = typer.Option(not MetaTrainArgs.resume,
                                              help="Ignore a previous interrupted run's state"),
@@ -82,7 +85,8 @@ def register(app: typer.Typer) -> None:
         r = meta_train(sources, out, args, backbone=backbone, init=init, dev_fraction=dev_fraction, neg_ratio=neg_ratio,
                        max_records=max_records, max_length=max_length, stride=stride, data_root=data_root,
                        sentences=not passages, device=device, queries=queries, mode=chosen,
-                       label_budget=label_budget, pack_labels=pack_labels, pack_fill=pack_fill)
+                       label_budget=label_budget, pack_labels=pack_labels, pack_fill=pack_fill,
+                       head_lr_scale=head_lr_scale)
         f1 = f"{r.best_f1:.4f}" if r.best_f1 is not None else "n/a"
         typer.echo(f"saved {out}: held-out F1 {f1}, {r.steps} steps, {r.seconds:.0f} s")
 

@@ -19,9 +19,10 @@ label) token probabilities, so decoding, the overlap rule, offsets and word snap
 (:mod:`metaie.model.tagger`).
 
 Training packs a text's queries (its positive labels and negatives, from the same query builder) into examples:
-labels in shuffled order, 1..``pack_labels`` per pack (drawn per pack), topped up with absent labels drawn by
-frequency when ``pack_fill`` is on, so the model sees varied label counts and positions; the packs are drawn
-afresh each epoch.
+labels in shuffled order, 1..``pack_labels`` per pack (drawn per pack), topped up towards that size with absent
+labels drawn by frequency (at most ``pack_fill`` per label of the text's own), so the model sees varied label
+counts and positions; the packs are drawn afresh each epoch. The new scoring head learns at ``head_lr_scale``
+times the encoder's learning rate.
 
 The directory is a plain Hugging Face encoder directory (``config.json``, ``model.safetensors``, tokenizer with
 the marker) plus ``packed_head.safetensors`` (the scoring head) and ``metaie.json`` with ``"mode": "packed"``.
@@ -105,14 +106,15 @@ class _Slot:
     spans: list[Span] | None = None
 
 
-def pack_queries(queries: Sequence[Query], seed: int, pack_labels: int, fill: bool
+def pack_queries(queries: Sequence[Query], seed: int, pack_labels: int, fill: float
                  ) -> tuple[list[tuple[str, list[Query]]], dict]:
     """Training packs: each text's queries in shuffled order, cut into packs of 1..``pack_labels`` labels (the
-    size drawn per pack), a label at most once per pack; with ``fill`` a pack is topped up to its drawn size with
-    labels absent from the text (drawn by their frequency in ``queries``), as negatives. Deterministic in ``seed``.
+    size drawn per pack), a label at most once per pack; a pack is then topped up towards its drawn size with
+    labels absent from the text (drawn by their frequency in ``queries``), as negatives, at most ``fill`` of them
+    per query of its own (0: none). Deterministic in ``seed``.
 
     >>> qs = [Query("person", "Tom ran", [Span(0, 3, "person", "Tom")]), Query("date", "Tom ran", [])]
-    >>> packs, info = pack_queries(qs, seed=0, pack_labels=4, fill=False)
+    >>> packs, info = pack_queries(qs, seed=0, pack_labels=4, fill=0)
     >>> sorted(q.label for _, p in packs for q in p), info["queries"]
     (['date', 'person'], 2)
     """
@@ -141,7 +143,8 @@ def pack_queries(queries: Sequence[Query], seed: int, pack_labels: int, fill: bo
                     rest.append(q)
             qs = rest
             tries = 0
-            while fill and len(pack) < size and tries < 20 * size:
+            size = min(size, len(pack) + int(fill * len(pack)))
+            while len(pack) < size and tries < 20 * size:
                 tries += 1
                 lab = rng.choices(pool, weights)[0]
                 if lab in present or lab in seen:
@@ -414,6 +417,11 @@ class PackedMetaIE(MetaIE):
     """
 
     repacks = True  # training draws new packs each epoch (the trainer asks for them)
+
+    @property
+    def head_lr_scale(self) -> float:
+        """The multiple of the learning rate the scoring head (every parameter outside the encoder) trains at."""
+        return float(self.config.head_lr_scale)
 
     def __init__(self, runner, tokenizer, config: MetaConfig):
         super().__init__(runner, tokenizer, config)

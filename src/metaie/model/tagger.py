@@ -59,7 +59,9 @@ class MetaConfig:
     label_marker: str = "[LBL]"
     head_dim: int = 128
     pack_labels: int = 16             # a training pack holds 1..pack_labels labels (drawn per pack)
-    pack_fill: bool = True            # fill a pack up to its drawn size with absent labels (negatives)
+    pack_fill: float = 2.0            # top a pack up to its drawn size with absent labels, at most this many per
+                                      # label of the text's own queries (0: none)
+    head_lr_scale: float = 10.0       # the new scoring head learns at this multiple of the learning rate
 
     @classmethod
     def load(cls, directory: Path) -> MetaConfig:
@@ -97,8 +99,10 @@ class MetaConfig:
                 raise ConfigError("packed mode needs label_budget >= 2, head_dim >= 1 and pack_labels >= 1")
             if not isinstance(self.label_marker, str) or not self.label_marker.strip():
                 raise ConfigError("label_marker must be a non-empty string")
-            if not isinstance(self.pack_fill, bool):
-                raise ConfigError(f"pack_fill must be true or false, not {self.pack_fill!r}")
+            for name in ("pack_fill", "head_lr_scale"):
+                v = getattr(self, name)
+                if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0:
+                    raise ConfigError(f"{name} must be a non-negative number, not {v!r}")
         if not isinstance(self.labels, list) or not all(isinstance(x, str) for x in self.labels):
             raise ConfigError("labels must be a list of strings")
         check_template(self.query_template)

@@ -104,7 +104,7 @@ def meta_train(data: Sequence[str | SourceSpec], out: str | Path, args: TrainArg
                max_dev_queries: int = MetaData.max_dev_queries,
                device: str | None = None, queries: int | None = None, mode: str | None = None,
                label_budget: int | None = None, pack_labels: int = MetaData.pack_labels,
-               pack_fill: bool = MetaData.pack_fill) -> FitResult:
+               pack_fill: float = MetaData.pack_fill, head_lr_scale: float = MetaData.head_lr_scale) -> FitResult:
     """Meta-train a tagger on distillation data and save it to ``out`` (with ``manifest.json``).
 
     ``init`` continues from an existing metaie model (whose mode it keeps); otherwise a fresh head goes on
@@ -133,6 +133,7 @@ def meta_train(data: Sequence[str | SourceSpec], out: str | Path, args: TrainArg
                                      mode=mode or MetaData.mode, label_budget=label_budget)
     if model.config.mode == "packed":
         model.config.pack_labels, model.config.pack_fill = pack_labels, pack_fill
+        model.config.head_lr_scale = head_lr_scale
         model.config.check()
     model.config.labels = [lab for lab, _ in freq.most_common(2000)]
     n_unreach = sum(unreachable(model.tokenizer, q.text, q.spans) for q in train_q[:2000])

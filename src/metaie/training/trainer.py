@@ -174,6 +174,12 @@ class _Run:
         groups = [{"params": [p for n, p in named if not any(k in n for k in _NO_DECAY)],
                    "weight_decay": args.weight_decay},
                   {"params": [p for n, p in named if any(k in n for k in _NO_DECAY)], "weight_decay": 0.0}]
+        scale = float(getattr(model, "head_lr_scale", 1.0))
+        if scale != 1.0:  # packed mode: the new scoring head (outside the encoder) learns faster
+            encoder = {id(p) for n, p in named if n.startswith("encoder.")}
+            groups = [{**g, "params": [p for p in g["params"] if (id(p) in encoder) == in_encoder],
+                       "lr": args.lr if in_encoder else args.lr * scale}
+                      for in_encoder in (True, False) for g in groups]
         self.optim = torch.optim.AdamW(groups, lr=args.lr)
         warmup = int(args.warmup_ratio * self.total_steps)
         self.sched = get_scheduler(args.schedule, self.optim, num_warmup_steps=warmup,
