@@ -14,7 +14,9 @@ from types import ModuleType
 
 from .errors import MissingExtraError
 
-# What each extra holds (pyproject.toml's [project.optional-dependencies] lists the same packages).
+# What each extra holds (pyproject.toml's [project.optional-dependencies] lists the same packages). The ``bench``
+# extra (gliner, for bench/vs_gliner.py) is not a package feature and not part of ``test``: gliner pins an older
+# transformers.
 EXTRAS = {"serve": ("fastapi", "uvicorn"), "onnx": ("onnx", "onnxruntime"), "distill": ("openai",),
           "plots": ("matplotlib",), "ray": ("ray",)}
 

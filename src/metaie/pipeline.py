@@ -21,7 +21,9 @@ class Extractor:
 
     ``schema`` is a shipped schema name, a YAML path, or a TaskSchema; ``model`` anything with
     ``predict_queries(queries, threshold, batch_size)`` (a ``MetaIE``). Results are ``Example`` objects with
-    entities / relations / events / triplets in character offsets.
+    entities / relations / events / triplets in character offsets. Each stage asks all its queries in one call,
+    so a packed model (:mod:`metaie.model.packed`) reads each text once per stage with all its labels (an RE
+    head's relation phrases together), and texts that ask the same labels share windows.
     """
 
     def __init__(self, model, task: str | None = None, schema: str | Path | TaskSchema | None = None,

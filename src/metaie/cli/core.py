@@ -50,6 +50,17 @@ def register(app: typer.Typer) -> None:
                                                            "model was trained on (fair start-point comparisons)"),
               passages: bool = typer.Option(not MetaData.sentences,
                                             help="Keep bundled passages whole (default: sentences)"),
+              mode: str = option(MetaData, "mode", help="per_label (one pass per text and label, the paper's "
+                                                       "method) or packed (one pass reads a text with many labels)"),
+              packed: bool = typer.Option(False, "--packed", help="Same as --mode packed"),
+              label_budget: int = typer.Option(None, help="Packed: label-prefix tokens per window (default: what "
+                                                          "the backbone's positions leave beside --max-length, "
+                                                          "at most 256)"),
+              pack_labels: int = option(MetaData, "pack_labels", help="Packed: a training pack holds 1..N labels"),
+              pack_fill: float = option(MetaData, "pack_fill", help="Packed: top packs up with absent labels, at "
+                                                                    "most this many per label of the text's own"),
+              head_lr_scale: float = option(MetaData, "head_lr_scale",
+                                            help="Packed: the new scoring head's learning rate, a multiple of --lr"),
               threads: int = THREADS, checkpoint_every: int = option(MetaTrainArgs, "checkpoint_every"),
               no_resume: bool = typer.Option(not MetaTrainArgs.resume,
                                              help="Ignore a previous interrupted run's state"),
@@ -70,12 +81,16 @@ def register(app: typer.Typer) -> None:
             raise ConfigError("give --queries or --match-queries, not both")
         if match_queries is not None:
             queries = queries_of(match_queries)
+        chosen = "packed" if packed else mode
+        if init is not None and chosen == MetaData.mode:
+            chosen = None  # --init keeps its model's mode unless one is asked for
         args = MetaTrainArgs(epochs=epochs, batch_size=batch_size, lr=lr, warmup_ratio=warmup_ratio, schedule=schedule,
                          grad_accum=grad_accum, seed=seed, max_steps=max_steps, threads=threads,
                          checkpoint_every=checkpoint_every, resume=not no_resume)
         common = dict(backbone=backbone, init=init, dev_fraction=dev_fraction, neg_ratio=neg_ratio,
                       max_records=max_records, max_length=max_length, stride=stride, data_root=data_root,
-                      sentences=not passages, queries=queries)
+                      sentences=not passages, queries=queries, mode=chosen, label_budget=label_budget,
+                      pack_labels=pack_labels, pack_fill=pack_fill, head_lr_scale=head_lr_scale)
         if workers is not None:
             from ..ray.train import meta_train_ray
             r = meta_train_ray(sources, out, args, workers=workers, use_gpu=device == "cuda", address=ray_address,

@@ -46,14 +46,16 @@ def register(app: typer.Typer) -> None:
                                                 help="A budget in optimiser steps instead of --epochs"),
                  min_epochs: float | None = option(FinetuneArgs, "min_epochs", "--min-epochs",
                                                    help="At least this many passes over the data"),
+                 mode: str = typer.Option("per_label", "--mode", help="With --backbone: per_label or packed "
+                                                                     "(a --model keeps its own mode)"),
                  schema: str | None = _SCHEMA, data_root: str | None = _ROOT,
                  threads: int | None = THREADS) -> None:
-        """Fine-tune on K shots per label of a task dataset."""
+        """Fine-tune on K shots per label of a task dataset (in the start model's mode: per-label or packed)."""
         from ..threads import set_threads
         from ..training.finetune import StartPoint
         from ..training.finetune import finetune as run
         set_threads(threads)
-        start = StartPoint("model" if model else "backbone", model=model, backbone=backbone)
+        start = StartPoint("model" if model else "backbone", model=model, backbone=backbone, mode=mode)
         _, res, info = run(start, data, shots, seed, out, FinetuneArgs(epochs=epochs, batch_size=batch_size, lr=lr,
                                                                     max_steps=max_steps, min_epochs=min_epochs,
                                                                     threads=threads),

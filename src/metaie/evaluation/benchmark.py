@@ -32,7 +32,7 @@ def _start(cfg: BenchmarkConfig, name: str, dataset: str) -> StartPoint:
         if not Path(model).exists():
             raise ConfigError(f"start point {name!r}: model directory {model!r} does not exist "
                               "(train it first, or remove the start point from the config)")
-    return StartPoint(name, model=model, backbone=sp.backbone)
+    return StartPoint(name, model=model, backbone=sp.backbone, mode=sp.mode or "per_label")
 
 
 def plan(cfg: BenchmarkConfig) -> list[dict]:

@@ -8,6 +8,7 @@
     seeds: [1, 2, 3]
     start_points:                        # all on the same backbone
       vanilla: {backbone: null}          # null = the embedded MiniLM-L6
+      vanilla_packed: {backbone: null, mode: packed}   # a backbone in packed mode (a model keeps its own)
       meta: {model: models/meta}
       human_schema: {model: "models/human-schema-{dataset}",   # {dataset} = the evaluated one (leave-one-out)
                      datasets: [conll2003, conll04]}             # optional: run this start point on these only
@@ -41,6 +42,7 @@ class StartPointSpec:
     from_backbone: bool = False          # the config named ``backbone`` (null = the embedded MiniLM-L6)
     datasets: tuple[str, ...] | None = None
     folds: dict[str, tuple[str, ...]] | None = None
+    mode: str | None = None              # per_label or packed, for a backbone (a model keeps its own)
 
     def model_for(self, dataset: str) -> str | None:
         """The model this start point uses for ``dataset``: its fold's, or its one ``model``."""
@@ -59,7 +61,8 @@ class StartPointSpec:
         if self.folds:
             return {"model": self.model_for(dataset)}
         return {**({"model": self.model} if self.model is not None else {}),
-                **({"backbone": self.backbone} if self.from_backbone else {})}
+                **({"backbone": self.backbone} if self.from_backbone else {}),
+                **({"mode": self.mode} if self.mode is not None else {})}
 
     def describe(self) -> str:
         if self.folds:  # leave-out start points: which model served which dataset
@@ -194,17 +197,19 @@ def _start_point(c: _Checker, name: str, sp: Any, datasets: tuple[str, ...]) -> 
     if not isinstance(sp, dict) or not ({"model", "backbone", "folds"} & set(sp)):
         raise ConfigError(f"{c.path}: {where} needs 'model: DIR', 'backbone: NAME|null' or "
                           "'folds: {DIR: [datasets]}'")
-    extra = set(sp) - {"model", "backbone", "datasets", "folds"}
+    extra = set(sp) - {"model", "backbone", "datasets", "folds", "mode"}
     if extra:
         raise ConfigError(f"{c.path}: {where}: unknown key(s) {sorted(map(str, extra))}; "
-                          "known: model, backbone, datasets, folds")
+                          "known: model, backbone, datasets, folds, mode")
+    if sp.get("mode") not in (None, "per_label", "packed"):
+        raise c.fail(f"{where}.mode", "per_label or packed", sp.get("mode"))
     only = c.names(sp, "datasets", (), where + ".") or None
     missing = set(only or ()) - set(datasets)
     if missing:
         raise ConfigError(f"{c.path}: {where}.datasets {sorted(missing)} are not in 'datasets'")
     folds = _folds(c, where, sp) if "folds" in sp else None
     return StartPointSpec(name, model=c.opt_text(sp, "model"), backbone=c.opt_text(sp, "backbone"),
-                          from_backbone="backbone" in sp, datasets=only, folds=folds)
+                          from_backbone="backbone" in sp, datasets=only, folds=folds, mode=sp.get("mode"))
 
 
 def _folds(c: _Checker, where: str, sp: dict) -> dict[str, tuple[str, ...]]:

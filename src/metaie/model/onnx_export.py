@@ -23,11 +23,11 @@ from ..errors import ConfigError
 from ..extras import require
 from ..jsonl import replace_dir
 from .onnx_backend import ONNX_MANIFEST, VARIANT_FILES
-from .tagger import CONFIG_NAME, MetaIE, collate
+from .tagger import CONFIG_NAME, MetaIE
 
 
 class _ProbsGraph(torch.nn.Module):
-    """The token classifier followed by a softmax: what the torch runner returns."""
+    """The network (token classifier, or packed network) followed by a softmax: what the torch runner returns."""
 
     def __init__(self, model, names: list[str]):
         super().__init__()
@@ -53,12 +53,14 @@ def export_onnx(model: MetaIE, out_dir: str | os.PathLike, quantize: str | None 
     started = time.time()
     try:
         # An example batch with padding, so the traced graph keeps the attention mask path.
-        windows = model.encode(["label", "label"], ["a longer example text for tracing the graph", "short"])
-        batch = collate(windows[:2], model.pad_id)
-        names: list[str] = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in batch]
+        batch = model.collate(model.example_windows())
+        names: list[str] = [n for n in ("input_ids", "attention_mask", "token_type_ids", "segment_ids",
+                                        "position_ids", "label_positions", "label_ends") if n in batch]
         torch_model = net.cpu().eval()
         graph = _ProbsGraph(torch_model, names).eval()
-        axes = {n: {0: "batch", 1: "sequence"} for n in names + ["probs"]}
+        axes = {n: {0: "batch", 1: "labels" if n.startswith("label_") else "sequence"} for n in names}
+        axes["probs"] = {0: "batch", 1: "sequence", 2: "labels"} if model.config.mode == "packed" else \
+            {0: "batch", 1: "sequence"}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # tracer warnings about Python bools in masking code
             torch.onnx.export(graph, tuple(batch[n] for n in names), str(tmp / VARIANT_FILES["fp32"]),

@@ -1,4 +1,9 @@
-"""The meta-model: a label-to-span tagger over (label, text) pairs, with extraction, saving and loading."""
+"""The meta-model: a label-to-span tagger over (label, text) pairs, with extraction, saving and loading.
+
+Two modes share everything but the network and its windows: ``per_label`` (the MetaIE paper's method: one pass
+per (label, text) pair, a token-classification head) and ``packed`` (:mod:`metaie.model.packed`: one pass reads
+a text with many labels; ``mode`` in ``metaie.json`` says which a directory holds).
+"""
 from __future__ import annotations
 
 import json
@@ -32,6 +37,7 @@ if TYPE_CHECKING:
     from transformers import PreTrainedModel
 
 FORMAT_VERSION = 1
+MODES = ("per_label", "packed")
 
 
 @dataclass
@@ -46,6 +52,16 @@ class MetaConfig:
     backbone: str = DEFAULT_BACKBONE
     labels: list[str] = field(default_factory=list)   # labels it was trained or tuned on (most frequent first)
     task: str | None = None
+    mode: str = "per_label"           # per_label (one pass per label) | packed (one pass for many labels)
+    # packed mode only (metaie.model.packed): label-prefix tokens per window, the marker token before each
+    # label, the width of the (token, label) scoring head, and how training packs a text's labels
+    label_budget: int = 256
+    label_marker: str = "[LBL]"
+    head_dim: int = 128
+    pack_labels: int = 16             # a training pack holds 1..pack_labels labels (drawn per pack)
+    pack_fill: float = 2.0            # top a pack up to its drawn size with absent labels, at most this many per
+                                      # label of the text's own queries (0: none)
+    head_lr_scale: float = 10.0       # the new scoring head learns at this multiple of the learning rate
 
     @classmethod
     def load(cls, directory: Path) -> MetaConfig:
@@ -71,10 +87,22 @@ class MetaConfig:
 
     def check(self) -> MetaConfig:
         """Field types and the query template (only ``{label}``); ConfigError naming the field."""
-        ints = {"max_length": self.max_length, "stride": self.stride}
+        ints = {"max_length": self.max_length, "stride": self.stride, "label_budget": self.label_budget,
+                "head_dim": self.head_dim, "pack_labels": self.pack_labels}
         for name, v in ints.items():
             if not isinstance(v, int) or isinstance(v, bool) or v < 0:
                 raise ConfigError(f"{name} must be a non-negative integer, not {v!r}")
+        if self.mode not in MODES:
+            raise ConfigError(f"mode must be one of {', '.join(MODES)}, not {self.mode!r}")
+        if self.mode == "packed":
+            if self.label_budget < 2 or self.head_dim < 1 or self.pack_labels < 1:
+                raise ConfigError("packed mode needs label_budget >= 2, head_dim >= 1 and pack_labels >= 1")
+            if not isinstance(self.label_marker, str) or not self.label_marker.strip():
+                raise ConfigError("label_marker must be a non-empty string")
+            for name in ("pack_fill", "head_lr_scale"):
+                v = getattr(self, name)
+                if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0:
+                    raise ConfigError(f"{name} must be a non-negative number, not {v!r}")
         if not isinstance(self.labels, list) or not all(isinstance(x, str) for x in self.labels):
             raise ConfigError("labels must be a list of strings")
         check_template(self.query_template)
@@ -132,13 +160,22 @@ class MetaIE:
     @classmethod
     def from_backbone(cls, backbone: str | None = None, max_length: int = MetaConfig.max_length,
                       stride: int = MetaConfig.stride,
-                      query_template: str = "{label}", device: str | None = None, seed: int = 0) -> MetaIE:
+                      query_template: str = "{label}", device: str | None = None, seed: int = 0,
+                      mode: str = "per_label", label_budget: int | None = None) -> MetaIE:
         """A fresh tagger on a backbone (embedded MiniLM-L6 by default) with a new O/B/I head.
 
         The new head is initialised from ``seed`` (the global random state is left as it was): the same
-        seed gives the same starting weights.
+        seed gives the same starting weights. ``mode="packed"`` builds the one-pass-for-many-labels network
+        (:mod:`metaie.model.packed`; ``label_budget`` label-prefix tokens per window, by default as many as the
+        backbone's positions leave beside ``max_length``, at most 256).
         """
         check_template(query_template)
+        if mode not in MODES:
+            raise ConfigError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        if mode == "packed":
+            from .packed import PackedMetaIE
+            return PackedMetaIE.build(backbone, max_length=max_length, stride=stride, query_template=query_template,
+                                      device=device, seed=seed, label_budget=label_budget)
         path = resolve_backbone(backbone)
         tok = load_tokenizer(path)
         with torch.random.fork_rng(devices=[]):
@@ -169,6 +206,11 @@ class MetaIE:
             raise ConfigError(f"backend must be 'torch' or 'onnx', not {backend!r}")
         if variant is not None and backend != "onnx":
             raise ConfigError(f"variant={variant!r} picks an ONNX graph: pass backend='onnx' with it")
+        if cfg.mode == "packed":
+            from .packed import PackedMetaIE, load_packed_runner
+            runner = (_onnx_runner(directory, threads, variant) if backend == "onnx"
+                      else load_packed_runner(directory, cfg, device))
+            return PackedMetaIE(runner, load_tokenizer(str(directory)), cfg)
         runner = _onnx_runner(directory, threads, variant) if backend == "onnx" else _torch_runner(directory, device)
         return cls(runner, load_tokenizer(str(directory)), cfg)
 
@@ -182,10 +224,9 @@ class MetaIE:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
         try:
-            net.config.id2label, net.config.label2id = dict(ID2TAG), {v: k for k, v in ID2TAG.items()}
             from transformers.utils import logging as hf_logging
             hf_logging.disable_progress_bar()
-            net.save_pretrained(tmp)
+            self._save_network(net, tmp)
             self.tokenizer.save_pretrained(tmp)
             (tmp / CONFIG_NAME).write_text(json.dumps(asdict(self.config), indent=2, ensure_ascii=False) + "\n",
                                            encoding="utf-8")
@@ -197,27 +238,55 @@ class MetaIE:
             raise
         return target
 
-    # ----------------------------------------------------------------- inference
+    def _save_network(self, net, directory: Path) -> None:
+        """Write the network's Hugging Face files (a token classifier with the O/B/I head)."""
+        net.config.id2label, net.config.label2id = dict(ID2TAG), {v: k for k, v in ID2TAG.items()}
+        net.save_pretrained(directory)
+
+    # ----------------------------------------------------------------- windows
     def encode(self, labels: Sequence[str], texts: Sequence[str], spans=None) -> list[Window]:
+        """The windows of queries (labels[i], texts[i]); with ``spans`` (gold spans per query) their B/I/O targets."""
         return encode(self.tokenizer, labels, texts, self.config.max_length, self.config.stride,
                       self.config.query_template, spans)
 
+    def training_windows(self, queries: Sequence[Query], seed: int = 0) -> list[Window]:
+        """The windows (with targets) a training run goes over: one query's windows each in this mode."""
+        return self.encode([q.label for q in queries], [q.text for q in queries], spans=[q.spans for q in queries])
+
+    def collate(self, windows: Sequence[Window], with_labels: bool = False) -> dict[str, torch.Tensor]:
+        """A padded batch of windows (and their targets with ``with_labels``)."""
+        return collate(windows, self.pad_id, with_labels)
+
+    def example_windows(self) -> list[Window]:
+        """Two windows of different lengths (ONNX export traces the graph on them)."""
+        return self.encode(["label", "label"], ["a longer example text for tracing the graph", "short"])[:2]
+
+    # ----------------------------------------------------------------- inference
     def window_probs(self, windows: Sequence[Window], batch_size: int = 64) -> list[np.ndarray]:
         """O/B/I probabilities of each window's text tokens; windows are batched by length."""
         out: list[np.ndarray | None] = [None] * len(windows)
         order = sorted(range(len(windows)), key=lambda i: len(windows[i]))
         for k in range(0, len(order), batch_size):
             idx = order[k:k + batch_size]
-            probs = self.runner(collate([windows[i] for i in idx], self.pad_id))
+            probs = self.runner(self.collate([windows[i] for i in idx]))
             for row, i in enumerate(idx):
-                out[i] = probs[row, windows[i].text_positions]
+                out[i] = self._window_output(probs[row], windows[i])
         return out  # type: ignore[return-value]
+
+    def _window_output(self, probs: np.ndarray, window: Window) -> np.ndarray:
+        """One window's rows of a batch's probabilities: its text tokens' O/B/I."""
+        return probs[window.text_positions]
+
+    def merge(self, windows: Sequence[Window], probs: Sequence[np.ndarray], n_queries: int
+              ) -> list[tuple[np.ndarray, list[tuple[int, int]]]]:
+        """Per query: its text tokens' probabilities merged across windows, and their offsets."""
+        return merge_windows(windows, probs, n_queries)
 
     def query_probs(self, labels: Sequence[str], texts: Sequence[str], batch_size: int = 64
                     ) -> list[tuple[np.ndarray, list[tuple[int, int]]]]:
         """Per query: probabilities of its text tokens merged across windows, and their offsets."""
         windows = self.encode(labels, texts)
-        return merge_windows(windows, self.window_probs(windows, batch_size), len(labels))
+        return self.merge(windows, self.window_probs(windows, batch_size), len(labels))
 
     def predict_queries(self, queries: Sequence[Query], threshold: float = 0.5, batch_size: int = 64,
                         snap_words: bool = True) -> list[list[Span]]:
@@ -249,7 +318,7 @@ class MetaIE:
                allow_overlap: bool = False) -> list[list[Span]]:
         """Spans per text from the probabilities of ``plan.windows`` (in the same order)."""
         answers: list[list[Span]] = [[] for _ in plan.queries]
-        for i, (p, offs) in zip(plan.live, merge_windows(plan.windows, probs, len(plan.live))):
+        for i, (p, offs) in zip(plan.live, self.merge(plan.windows, probs, len(plan.live))):
             answers[i] = query_spans(plan.queries[i], p, offs, threshold)
         out: list[list[Span]] = []
         k = 0
@@ -289,13 +358,19 @@ def merge_windows(windows: Sequence[Window], probs: Sequence[np.ndarray], n_quer
     """Per query, its tokens' probabilities and offsets; where windows overlap, a token takes the prediction
     of the window in which it lies furthest from an edge (the earlier window on a tie). Vectorised: one sort
     per query, so a long document costs little beside the model."""
+    return merge_parts(((w.query, w.text_offsets, p) for w, p in zip(windows, probs)), n_queries)
+
+
+def merge_parts(parts_in, n_queries: int) -> list[tuple[np.ndarray, list[tuple[int, int]]]]:
+    """:func:`merge_windows` over ``(query, text offsets, probabilities)`` per window and query, in window order
+    (a packed window gives one such part per label it holds)."""
     parts: list[list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]] = [[] for _ in range(n_queries)]
-    for k, (w, p) in enumerate(zip(windows, probs)):
-        n = len(w.text_offsets)
+    for k, (query, text_offsets, p) in enumerate(parts_in):
+        n = len(text_offsets)
         if n:
             j = np.arange(n)
-            parts[w.query].append((np.asarray(w.text_offsets, dtype=np.int64).reshape(n, 2),
-                                   np.minimum(j, n - 1 - j), np.full(n, k), np.asarray(p)))
+            parts[query].append((np.asarray(text_offsets, dtype=np.int64).reshape(n, 2),
+                                 np.minimum(j, n - 1 - j), np.full(n, k), np.asarray(p)))
     out: list[tuple[np.ndarray, list[tuple[int, int]]]] = []
     for chunks in parts:
         if not chunks:

@@ -1,6 +1,7 @@
 """Micro-batching by window: concurrent requests share model calls, and a long text cannot starve short ones.
 
-Each request is planned into model windows (one per short (text, label) pair; a long text gives many)
+Each request is planned into model windows (one per short (text, label) pair, or in packed mode one per
+group of texts that share a label prefix; a long text gives many)
 off the model thread, so a request that cannot be encoded fails alone before it joins a batch. A single
 worker waits ``max_wait_ms`` for company, then fills one model call round-robin, one window per waiting
 request per round, up to ``max_windows`` windows and a token budget: a one-word request waits for at most

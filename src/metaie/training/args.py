@@ -92,6 +92,10 @@ class MetaData:
     stride: int = 32                  # tokens shared by consecutive windows of a long text
     sentences: bool = True            # split bundled passages into sentences
     max_dev_queries: int = 2000       # held-out queries kept (a seeded sample beyond)
+    mode: str = "per_label"           # per_label: one pass per (text, label); packed: one pass for many labels
+    pack_labels: int = 16             # packed: a training pack holds 1..pack_labels labels, drawn per pack
+    pack_fill: float = 2.0            # packed: absent labels (negatives) topping a pack up, at most per own label
+    head_lr_scale: float = 10.0       # packed: the new scoring head's learning rate, as a multiple of --lr
 
 
 def default(cls: type, name: str) -> Any:

@@ -1,7 +1,7 @@
 """Few-shot adaptation of a model to a task dataset (what ``metaie finetune`` runs).
 
 >>> sorted(StartPoint.__dataclass_fields__)
-['backbone', 'model', 'name']
+['backbone', 'mode', 'model', 'name']
 """
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ class StartPoint:
     name: str
     model: str | None = None
     backbone: str | None = None
+    mode: str = "per_label"           # for a backbone: per_label or packed (a model directory keeps its own mode)
 
     def load(self, max_length: int | None = None, stride: int | None = None, device: str | None = None,
              seed: int = 0):
@@ -37,7 +38,7 @@ class StartPoint:
             model.config.stride = model.config.stride if stride is None else stride
             return model
         return MetaIE.from_backbone(self.backbone, max_length=max_length or MetaConfig.max_length,
-                                    stride=stride or MetaConfig.stride, device=device, seed=seed)
+                                    stride=stride or MetaConfig.stride, device=device, seed=seed, mode=self.mode)
 
 
 def few_shot_set(data, schema: TaskSchema, shots: int, seed: int, root=None, take_all_short: bool = False):

@@ -103,17 +103,23 @@ def meta_train(data: Sequence[str | SourceSpec], out: str | Path, args: TrainArg
                max_length: int = MetaData.max_length, stride: int = MetaData.stride,
                data_root: str | None = None, sentences: bool = MetaData.sentences,
                max_dev_queries: int = MetaData.max_dev_queries,
-               device: str | None = None, queries: int | None = None) -> FitResult:
+               device: str | None = None, queries: int | None = None, mode: str | None = None,
+               label_budget: int | None = None, pack_labels: int = MetaData.pack_labels,
+               pack_fill: float = MetaData.pack_fill, head_lr_scale: float = MetaData.head_lr_scale) -> FitResult:
     """Meta-train a tagger on distillation data and save it to ``out`` (with ``manifest.json``).
 
-    ``init`` continues from an existing metaie model; otherwise a fresh head goes on ``backbone``.
+    ``init`` continues from an existing metaie model (whose mode it keeps); otherwise a fresh head goes on
+    ``backbone``, in ``mode`` (per_label by default, or packed: one pass for many labels, the training queries
+    of a text packed into examples of 1..``pack_labels`` labels, see :mod:`metaie.model.packed`).
     ``queries`` samples the training queries to exactly that many (see :func:`sample_queries`).
     """
     t0 = time.time()
     model, train_q, dev_q, extra = prepare_meta(data, args, backbone=backbone, init=init, dev_fraction=dev_fraction,
                                                 neg_ratio=neg_ratio, max_records=max_records, max_length=max_length,
                                                 stride=stride, data_root=data_root, sentences=sentences,
-                                                max_dev_queries=max_dev_queries, device=device, queries=queries)
+                                                max_dev_queries=max_dev_queries, device=device, queries=queries,
+                                                mode=mode, label_budget=label_budget, pack_labels=pack_labels,
+                                                pack_fill=pack_fill, head_lr_scale=head_lr_scale)
     result = fit(model, train_q, dev_q or None, args, out_dir=out, manifest_extra=extra)
     record_cost(Path(out), time.time() - t0)
     return result
@@ -125,7 +131,9 @@ def prepare_meta(data: Sequence[str | SourceSpec], args: TrainArgs, backbone: st
                  max_length: int = MetaData.max_length, stride: int = MetaData.stride,
                  data_root: str | None = None, sentences: bool = MetaData.sentences,
                  max_dev_queries: int = MetaData.max_dev_queries, device: str | None = None,
-                 queries: int | None = None) -> tuple[Any, list[Query], list[Query], dict]:
+                 queries: int | None = None, mode: str | None = None, label_budget: int | None = None,
+                 pack_labels: int = MetaData.pack_labels, pack_fill: float = MetaData.pack_fill,
+                 head_lr_scale: float = MetaData.head_lr_scale) -> tuple[Any, list[Query], list[Query], dict]:
     """Everything :func:`meta_train` does before ``fit``: (start model, training queries, held-out queries,
     manifest extras). ``metaie.ray.train`` fits the same on several workers."""
     from ..model.tagger import MetaIE
@@ -141,15 +149,23 @@ def prepare_meta(data: Sequence[str | SourceSpec], args: TrainArgs, backbone: st
     freq = count_labels(typed_train)
     if init:
         model = MetaIE.from_pretrained(init, device=device)
+        if mode is not None and mode != model.config.mode:
+            raise ConfigError(f"--mode {mode}: the --init model {init} is a {model.config.mode} model; "
+                              "a model keeps its mode (drop --mode, or start from --backbone)")
     else:
-        model = MetaIE.from_backbone(backbone, max_length=max_length, stride=stride, device=device, seed=args.seed)
+        model = MetaIE.from_backbone(backbone, max_length=max_length, stride=stride, device=device, seed=args.seed,
+                                     mode=mode or MetaData.mode, label_budget=label_budget)
+    if model.config.mode == "packed":
+        model.config.pack_labels, model.config.pack_fill = pack_labels, pack_fill
+        model.config.head_lr_scale = head_lr_scale
+        model.config.check()
     model.config.labels = [lab for lab, _ in freq.most_common(2000)]
     n_unreach = sum(unreachable(model.tokenizer, q.text, q.spans) for q in train_q[:2000])
     extra = {"data": info, "records": {"train": sum(s["train_records"] for s in info["sources"]),
                                        "dev": sum(s["dev_records"] for s in info["sources"])},
              "train_queries": query_stats(train_q), "dev_queries_stats": query_stats(dev_q),
              "query_sampling": sampling, "neg_ratio": neg_ratio, "backbone": model.config.backbone, "init": init,
-             "max_length": model.config.max_length, "stride": model.config.stride,
+             "max_length": model.config.max_length, "stride": model.config.stride, "mode": model.config.mode,
              "unreachable_spans_in_first_2000_train_queries": n_unreach,
              "prepare_seconds": round(time.time() - t0, 2)}
     return model, train_q, dev_q, extra

@@ -49,8 +49,12 @@ def weights_digest(net: torch.nn.Module) -> str:
 def run_identity(args: TrainArgs, model, train: Sequence[Query], dev: Sequence[Query] | None) -> dict:
     """Everything that decides a run's result, as plain data stored in its checkpoint."""
     cfg = model.config
+    encoding = {"max_length": cfg.max_length, "stride": cfg.stride, "query_template": cfg.query_template}
+    if cfg.mode != "per_label":  # a per-label run's identity stays what it was before packed mode existed
+        encoding.update(mode=cfg.mode, label_budget=cfg.label_budget, pack_labels=cfg.pack_labels,
+                        pack_fill=cfg.pack_fill, head_lr_scale=cfg.head_lr_scale)
     return {"settings": {k: getattr(args, k) for k in RESULT_SETTINGS},
-            "encoding": {"max_length": cfg.max_length, "stride": cfg.stride, "query_template": cfg.query_template},
+            "encoding": encoding,
             "train_queries": queries_digest(train), "dev_queries": queries_digest(dev),
             "initial_weights": weights_digest(model.model)}
 
@@ -70,7 +74,13 @@ def differences(old: dict, new: dict) -> list[str]:
     out = []
     for group in ("settings", "encoding"):
         a, b = old.get(group, {}), new.get(group, {})
-        out += [f"--{k.replace('_', '-')} {a.get(k)!r} (now {b.get(k)!r})" for k in b if a.get(k) != b.get(k)]
+        if group == "encoding":  # a per-label identity names no mode (it predates packed mode)
+            a, b = {"mode": "per_label", **a}, {"mode": "per_label", **b}
+            if a["mode"] != b["mode"]:
+                out.append(f"--mode {a['mode']} (now {b['mode']})")
+                continue
+        out += [f"--{k.replace('_', '-')} {a.get(k)!r} (now {b.get(k)!r})" for k in dict.fromkeys([*b, *a])
+                if a.get(k) != b.get(k)]
     out += [what for key, what in _WHAT.items() if old.get(key) != new.get(key)]
     return out
 

@@ -163,15 +163,23 @@ class _Run:
         self.model, self.net, self.device, self.args = model, model.model, model.device, args
         self.train, self.dev = train, dev
         self.bf16 = self.device.type == "cuda" and torch.cuda.is_bf16_supported()
-        self.windows = model.encode([q.label for q in train], [q.text for q in train], spans=[q.spans for q in train])
+        # per-label: one query's windows each; packed: packs of a text's queries, drawn afresh each epoch
+        self.windows = model.training_windows(train, seed=args.seed)
+        self.windows_epoch = 0
         if not self.windows:
             raise ConfigError("no training queries: the training data is empty")
         self.lengths = [len(w) for w in self.windows]
         _, self.total_steps, self.epochs = plan_steps(len(self.windows), args)
         named = list(self.net.named_parameters())
-        groups = [{"params": [p for n, p in named if not any(k in n for k in _NO_DECAY)],
+        groups: list[dict[str, Any]] = [{"params": [p for n, p in named if not any(k in n for k in _NO_DECAY)],
                    "weight_decay": args.weight_decay},
                   {"params": [p for n, p in named if any(k in n for k in _NO_DECAY)], "weight_decay": 0.0}]
+        scale = float(getattr(model, "head_lr_scale", 1.0))
+        if scale != 1.0:  # packed mode: the new scoring head (outside the encoder) learns faster
+            encoder = {id(p) for n, p in named if n.startswith("encoder.")}
+            groups = [{**g, "params": [p for p in g["params"] if (id(p) in encoder) == in_encoder],
+                       "lr": args.lr if in_encoder else args.lr * scale}
+                      for in_encoder in (True, False) for g in groups]
         self.optim = torch.optim.AdamW(groups, lr=args.lr)
         warmup = int(args.warmup_ratio * self.total_steps)
         self.sched = get_scheduler(args.schedule, self.optim, num_warmup_steps=warmup,
@@ -214,6 +222,7 @@ class _Run:
         """The rest of the current epoch's batches (or up to the last step), a step per ``grad_accum`` batches."""
         s, args = self.state, self.args
         self.net.train()
+        self._epoch_windows(s["epoch"])
         batches = epoch_batches(self.lengths, args.batch_size, args.seed, s["epoch"])
         while s["batch"] < len(batches) and s["step"] < self.total_steps:
             group = batches[s["batch"]:s["batch"] + args.grad_accum]
@@ -225,15 +234,22 @@ class _Run:
             if args.checkpoint_every and s["step"] % args.checkpoint_every == 0:
                 self.checkpoint()
 
+    def _epoch_windows(self, epoch: int) -> None:
+        """A packed model's training packs of ``epoch`` (other labels together, other orders each epoch; fixed by
+        (seed, epoch), so a resumed run draws what an uninterrupted one draws)."""
+        if epoch != self.windows_epoch and getattr(self.model, "repacks", False):
+            self.windows = self.model.training_windows(self.train, seed=step_seed(self.args.seed, 1_000_000 + epoch))
+            self.lengths = [len(w) for w in self.windows]
+            self.windows_epoch = epoch
+
     def _step(self, group: list[list[int]]) -> None:
         """One optimiser step over ``group``'s batches (the loss weighted by batch size), its dropout seeded."""
-        from ..model.tagger import collate
         n_in_group = sum(len(b) for b in group)
         torch.manual_seed(step_seed(self.args.seed, self.state["step"]))
         ema = self.state["loss_ema"]
         for b in group:
             batch = {k: v.to(self.device) for k, v in
-                     collate([self.windows[i] for i in b], self.model.pad_id, True).items()}
+                     self.model.collate([self.windows[i] for i in b], with_labels=True).items()}
             with torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.bf16):
                 out = self.net(**batch)
             loss = out.loss * (len(b) / n_in_group)
@@ -286,7 +302,9 @@ class _Run:
                     "train_windows": len(self.windows), "train_queries": len(self.train),
                     "dev_queries": len(self.dev) if self.dev else 0, "examples_per_second": result.examples_per_second,
                     "resumed_from_step": result.resumed_from_step, "device": str(self.device), "bf16": self.bf16,
-                    "threads": torch.get_num_threads()}
+                    "threads": torch.get_num_threads(), "mode": self.model.config.mode}
+        if getattr(self.model, "pack_report", None):
+            manifest["packing"] = self.model.pack_report
         manifest.update(manifest_extra or {})
         self.model.save_pretrained(out_dir, extra={"manifest.json": manifest})
         if self.work is not None:

@@ -1,0 +1,89 @@
+"""Zero-shot NER F1 of meta-models at several thresholds, the threshold chosen on dev (reported, not asserted).
+
+Each model's token probabilities are computed once per (label, text) and decoded at every threshold, through the
+same ``evaluate`` (Extractor, scorer, seeded sub-sample) that ``metaie benchmark`` runs. The threshold of each
+model is the one with the best mean F1 over the CrossNER dev sets (MIT Movie and Restaurant have no dev split);
+test F1 is reported at every threshold, the chosen one marked.
+
+    METAIE_DATA=../shared/data python bench/zeroshot_thresholds.py models/q12k-per_label models/q12k-packed \\
+        --limit 200 --threads 1 --json results/zeroshot_thresholds.json
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from metaie.evaluation.evaluate import evaluate  # noqa: E402
+from metaie.model.tagger import MetaIE, query_spans  # noqa: E402
+from metaie.threads import set_threads  # noqa: E402
+
+DEV = ["crossner_ai", "crossner_literature", "crossner_music", "crossner_politics", "crossner_science"]
+TEST = DEV + ["mit_movie", "mit_restaurant"]
+
+
+class Cached:
+    """A model's ``predict_queries`` with its token probabilities kept per (label, text), so every threshold decodes
+    the same model outputs (what ``MetaIE.predict_queries`` computes, once)."""
+
+    def __init__(self, model: MetaIE, batch_size: int):
+        self.model, self.batch_size, self.cache = model, batch_size, {}
+
+    def predict_queries(self, queries, threshold=0.5, batch_size=None, snap_words=True):
+        todo = list(dict.fromkeys((q.label, q.text) for q in queries if q.text.strip()
+                                  and (q.label, q.text) not in self.cache))
+        if todo:
+            got = self.model.query_probs([k[0] for k in todo], [k[1] for k in todo], self.batch_size)
+            self.cache.update(zip(todo, got))
+        return [query_spans(q, *self.cache[(q.label, q.text)], threshold, snap_words) if q.text.strip() else []
+                for q in queries]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("models", nargs="+")
+    ap.add_argument("--thresholds", default="0.2,0.3,0.4,0.5,0.6")
+    ap.add_argument("--limit", type=int, default=200, help="seeded sub-sample of each split (as the benchmark's)")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--batch-size", type=int, default=64)
+    ap.add_argument("--json", default=None)
+    a = ap.parse_args()
+    set_threads(a.threads)
+    ts = [float(x) for x in a.thresholds.split(",")]
+    out: dict = {"limit": a.limit, "thresholds": ts, "models": {}}
+    for path in a.models:
+        cached = Cached(MetaIE.from_pretrained(path, device="cpu"), a.batch_size)
+        res: dict = {"mode": cached.model.config.mode, "dev": {}, "test": {}, "seconds": {}}
+        for split, names in (("dev", DEV), ("test", TEST)):
+            t0 = time.time()
+            for d in names:
+                res[split][d] = {str(t): round(100 * evaluate(cached, d, split, threshold=t, limit=a.limit)["f1"], 2)
+                                 for t in ts}
+                print(f"{path} {split} {d}: {res[split][d]}", file=sys.stderr, flush=True)
+            res["seconds"][split] = round(time.time() - t0, 1)
+        dev_mean = {str(t): round(statistics.mean(res["dev"][d][str(t)] for d in DEV), 2) for t in ts}
+        test_mean = {str(t): round(statistics.mean(res["test"][d][str(t)] for d in TEST), 2) for t in ts}
+        best = max(ts, key=lambda t: (dev_mean[str(t)], -abs(t - 0.5)))
+        res.update(dev_mean=dev_mean, test_mean=test_mean, chosen=best, test_at_chosen=test_mean[str(best)])
+        out["models"][path] = res
+    print("| model | mode | threshold (dev) | " + " | ".join(TEST) + " | average |")
+    print("|---|---|---:|" + "---:|" * (len(TEST) + 1))
+    for path, r in out["models"].items():
+        t = str(r["chosen"])
+        print(f"| {path} | {r['mode']} | {t} | " + " | ".join(f"{r['test'][d][t]:.1f}" for d in TEST)
+              + f" | **{r['test_at_chosen']:.1f}** |")
+    print("\nTest average at every threshold (dev average in brackets):")
+    for path, r in out["models"].items():
+        print(f"{path}: " + ", ".join(f"{t}: {r['test_mean'][str(t)]:.1f} ({r['dev_mean'][str(t)]:.1f})" for t in ts))
+    if a.json:
+        Path(a.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(a.json).write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
