@@ -10,9 +10,10 @@ label's vector is the mean of the encoder's outputs over its marker and its toke
 ``token_tag`` (a linear O/B/I layer on the token alone, as in per-label mode, starting at zero) says how
 span-like a token is whatever the label; the dot product says which labels it answers.
 
-Attention: the prefix attends to the prefix only, a text token to the prefix and its own text. So the prefix
-does not depend on the text, and texts that ask the same labels share one window at inference:
-``[CLS] prefix [SEP] text1 [SEP] text2 [SEP] ...``, each text with the positions it would have alone (each text's
+Attention: the prefix attends to the prefix only, a text token to the prefix and its own text. Positions: the
+prefix counts from 0 ([CLS]), a text from 1, as if it followed a [CLS] of its own — so a text is read at the
+same positions however many labels precede it. So the prefix does not depend on the text, and texts that ask
+the same labels share one window at inference: ``[CLS] prefix [SEP] text1 [SEP] text2 [SEP] ...`` (each text's
 outputs are those of its own window, up to float rounding); the prefix is paid once for them all. A window
 holds at most ``label_budget + max_length`` tokens.
 
@@ -247,7 +248,8 @@ class PackedEncoder:
                                   if t != IGNORE] for s in chunk]
                 win = PackedWindow(input_ids=ids, token_type_ids=list(enc["token_type_ids"][w]) if has_tt else None,
                                    segment_ids=[0 if i <= prefix_end else 1 for i in range(len(ids))],
-                                   position_ids=list(range(len(ids))), label_positions=markers, label_ends=ends,
+                                   position_ids=list(range(prefix_end + 1)) + list(range(1, len(ids) - prefix_end)),
+                                   label_positions=markers, label_ends=ends,
                                    parts=[part])
                 per_job[ks[local]].append(win)
         windows = [w for ws in per_job for w in ws]
