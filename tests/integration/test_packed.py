@@ -113,11 +113,11 @@ def test_texts_asking_the_same_labels_share_windows_and_get_what_they_get_alone(
     shared = m.encode(*asked)
     alone = m.packer.encode(group_queries(*asked), share=False)
     assert len(alone) == 6 and len(shared) == 2 and sum(len(w.parts) for w in shared) == 6
-    for w in shared:  # each text: a segment of its own, with the positions it has alone
+    for w in shared:  # each text: a segment of its own, at positions from 1 (as after a [CLS] of its own)
         assert len(w) <= 8 + 32
         firsts = [part.text_positions[0] for part in w.parts]
         assert [w.segment_ids[i] for i in firsts] == list(range(1, len(firsts) + 1))
-        assert {w.position_ids[i] for i in firsts} == {w.prefix_length}
+        assert {w.position_ids[i] for i in firsts} == {1}
     a = m.merge(shared, m.window_probs(shared), len(asked[0]))
     b = m.merge(alone, m.window_probs(alone), len(asked[0]))
     for (pa, oa), (pb, ob) in zip(a, b):

@@ -5,11 +5,15 @@ A window is ``[CLS] [LBL] label1 [LBL] label2 ... [SEP] text [SEP]``: the labels
 label's vector is the mean of the encoder's outputs over its marker and its tokens; a small head scores every
 (token, label) pair into O/B/I:
 
-    logits[t, l, c] = <token_head(h_t)_c, label_head(mean h[marker(l) .. end(l)])_c> / sqrt(d) + bias_c
+    logits[t, l, c] = <token_head(h_t)_c, label_head(mean h[marker(l) .. end(l)])_c> / sqrt(d) + token_tag(h_t)_c
 
-Attention: the prefix attends to the prefix only, a text token to the prefix and its own text. So the prefix
-does not depend on the text, and texts that ask the same labels share one window at inference:
-``[CLS] prefix [SEP] text1 [SEP] text2 [SEP] ...``, each text with the positions it would have alone (each text's
+``token_tag`` (a linear O/B/I layer on the token alone, as in per-label mode, starting at zero) says how
+span-like a token is whatever the label; the dot product says which labels it answers.
+
+Attention: the prefix attends to the prefix only, a text token to the prefix and its own text. Positions: the
+prefix counts from 0 ([CLS]), a text from 1, as if it followed a [CLS] of its own — so a text is read at the
+same positions however many labels precede it. So the prefix does not depend on the text, and texts that ask
+the same labels share one window at inference: ``[CLS] prefix [SEP] text1 [SEP] text2 [SEP] ...`` (each text's
 outputs are those of its own window, up to float rounding); the prefix is paid once for them all. A window
 holds at most ``label_budget + max_length`` tokens.
 
@@ -244,7 +248,8 @@ class PackedEncoder:
                                   if t != IGNORE] for s in chunk]
                 win = PackedWindow(input_ids=ids, token_type_ids=list(enc["token_type_ids"][w]) if has_tt else None,
                                    segment_ids=[0 if i <= prefix_end else 1 for i in range(len(ids))],
-                                   position_ids=list(range(len(ids))), label_positions=markers, label_ends=ends,
+                                   position_ids=list(range(prefix_end + 1)) + list(range(1, len(ids) - prefix_end)),
+                                   label_positions=markers, label_ends=ends,
                                    parts=[part])
                 per_job[ks[local]].append(win)
         windows = [w for ws in per_job for w in ws]
@@ -337,7 +342,10 @@ class PackedNet(torch.nn.Module):
         self.head_dim = head_dim
         self.token_head = _ffn(width, 3 * head_dim, dropout)
         self.label_head = _ffn(width, 3 * head_dim, dropout)
-        self.tag_bias = torch.nn.Parameter(torch.tensor([2.0, 0.0, 0.0]))   # O first: a fresh head says "nothing"
+        self.token_tag = torch.nn.Linear(width, 3)       # label-independent O/B/I evidence of a token
+        torch.nn.init.zeros_(self.token_tag.weight)
+        with torch.no_grad():
+            self.token_tag.bias.copy_(torch.tensor([2.0, 0.0, 0.0]))   # O first: a fresh head says "nothing"
 
     def head_state(self) -> dict[str, torch.Tensor]:
         return {k: v for k, v in self.state_dict().items() if not k.startswith("encoder.")}
@@ -361,7 +369,8 @@ class PackedNet(torch.nn.Module):
         lab = (hi - lo) / (label_ends - label_positions).clamp(min=1).unsqueeze(-1).to(h.dtype)
         tok = self.token_head(h).reshape(b, s, 3, self.head_dim).transpose(1, 2)           # (b, 3, s, d)
         lv = self.label_head(lab).reshape(b, k, 3, self.head_dim).permute(0, 2, 3, 1)      # (b, 3, d, k)
-        logits = torch.matmul(tok, lv).permute(0, 2, 3, 1) * (1.0 / math.sqrt(self.head_dim)) + self.tag_bias
+        logits = torch.matmul(tok, lv).permute(0, 2, 3, 1) * (1.0 / math.sqrt(self.head_dim)) \
+            + self.token_tag(h).unsqueeze(2)
         loss = None
         if labels is not None:
             loss = torch.nn.functional.cross_entropy(logits.float().reshape(-1, 3), labels.reshape(-1),
