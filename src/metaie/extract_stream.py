@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .errors import ConfigError, DataFormatError
 from .jsonl import read_jsonl, write_json
-from .textcheck import text_problem
+from .textcheck import clean_labels, text_problem
 
 
 @dataclass
@@ -155,12 +155,7 @@ def extract_file(model, input_path: str | os.PathLike, output_path: str | os.Pat
     the input is. ``resume=False`` starts the output afresh.
     """
     src, out = Path(input_path), Path(output_path)
-    labels = [x.strip() for x in labels if x and x.strip()]
-    if not labels:
-        raise ConfigError("the label list is empty: give at least one label (e.g. --labels person,location)")
-    for lab in labels:
-        if text_problem(lab):
-            raise ConfigError(f"label {lab!r} {text_problem(lab)} (check --labels)")
+    labels = clean_labels(labels)
     if chunk_size < 1:
         raise ConfigError("chunk_size must be at least 1")
     if not src.exists():

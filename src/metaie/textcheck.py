@@ -20,3 +20,15 @@ def text_problem(text: str) -> str | None:
         return (f"holds a lone surrogate (U+{ord(text[e.start]):04X}) at character {e.start}, "
                 "which is not valid Unicode text")
     return None
+
+
+def clean_labels(labels) -> list[str]:
+    """The non-blank labels, stripped; ConfigError (naming --labels) when none is left or one is not valid text."""
+    from .errors import ConfigError
+    out = [x.strip() for x in labels if x and x.strip()]
+    if not out:
+        raise ConfigError("the label list is empty: give at least one label (e.g. --labels person,location)")
+    for lab in out:
+        if text_problem(lab):
+            raise ConfigError(f"label {lab!r} {text_problem(lab)} (check --labels)")
+    return out

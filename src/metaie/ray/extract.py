@@ -31,7 +31,7 @@ from typing import Any
 from ..errors import ConfigError, DataFormatError, MetaIEError
 from ..extract_stream import check_resume, directory_identity
 from ..jsonl import _utf8_error, write_json
-from ..textcheck import text_problem
+from ..textcheck import clean_labels, text_problem
 from .cluster import connect, error_from_text, error_to_text, require_ray, unwrap
 
 SPAN_FIELDS = ("label", "start", "end", "text", "score")
@@ -108,12 +108,7 @@ class SpanExtractor:
 
 
 def _check_options(labels: Sequence[str], actors: int, num_cpus: float, num_gpus: float) -> list[str]:
-    labels = [x.strip() for x in labels if x and x.strip()]
-    if not labels:
-        raise ConfigError("the label list is empty: give at least one label (e.g. --labels person,location)")
-    for lab in labels:
-        if text_problem(lab):
-            raise ConfigError(f"label {lab!r} {text_problem(lab)} (check --labels)")
+    labels = clean_labels(labels)
     if actors < 1:
         raise ConfigError(f"--actors must be >= 1, not {actors}")
     if num_cpus <= 0 or num_gpus < 0:
