@@ -117,3 +117,17 @@ def test_missing_labels_is_a_config_error():
     from metaie.errors import ConfigError
     with pytest.raises(ConfigError, match="labels"):
         spacy.blank("en").add_pipe("metaie", config={"model": "x"})
+
+
+def test_a_pipe_without_a_model_survives_spacys_protocol_checks():
+    """Before: spaCy's isinstance(pipe, ListenedToComponent) probed ``pipe.model`` in a hash-seeded order, and the
+    missing-model ConfigError escaped add_pipe under some PYTHONHASHSEED values."""
+    from spacy import ty
+
+    from metaie.errors import ConfigError
+    nlp = spacy.blank("en")
+    pipe = nlp.add_pipe("metaie", config={"labels": ["city"]})
+    assert not hasattr(pipe, "model") and not isinstance(pipe, ty.ListenedToComponent)
+    nlp.add_pipe("sentencizer")  # linking the components again probes every pipe
+    with pytest.raises(ConfigError, match="set config 'model'"):
+        nlp("Paris is big .")

@@ -36,6 +36,12 @@ for _name, _default, _cls in (("metaie_score", None, SpacySpan), ("metaie_relati
         _cls.set_extension(_name, default=_default)
 
 
+class NoModelError(ConfigError, AttributeError):
+    """No model configured. Also an AttributeError, so ``hasattr(pipe, "model")`` is False: spaCy's protocol
+    checks (``isinstance(pipe, ListenedToComponent)`` when a pipe is added) probe ``model`` in a hash-seeded order
+    and must not crash on a pipe whose model comes later."""
+
+
 class MetaIEComponent:
     """The ``metaie`` pipe: label-to-span extraction into ``doc.ents`` / ``doc.spans`` (see the module doc)."""
 
@@ -59,7 +65,7 @@ class MetaIEComponent:
         """The MetaIE model, loaded on first use."""
         if self._model is None:
             if self.model_path is None:
-                raise ConfigError("the metaie pipe has no model: set config 'model' to a metaie model directory")
+                raise NoModelError("the metaie pipe has no model: set config 'model' to a metaie model directory")
             from .. import MetaIE
             self._model = MetaIE.from_pretrained(self.model_path)
         return self._model
