@@ -124,6 +124,33 @@ def test_texts_asking_the_same_labels_share_windows_and_get_what_they_get_alone(
         assert oa == ob and np.allclose(pa, pb, atol=1e-5)
 
 
+
+def test_labels_that_read_the_text_get_one_window_per_text_and_survive_save_load(tiny_backbone, tmp_path):
+    from metaie.model.packed import group_queries
+    m = packed_model(tiny_backbone, label_budget=8)
+    m.config.share_prefix = m.model.share_prefix = False
+    texts = ["tom was born in paris .", "anna lives in london .", "bob met mary on monday ."]
+    labels = ["person", "city"]
+    asked = ([lab for t in texts for lab in labels], [t for t in texts for _ in labels])
+    windows = m.encode(*asked)
+    assert len(windows) == 3 and all(len(w.parts) == 1 for w in windows)
+    # the label vectors now depend on the text: the same scores with the prefix reading only itself differ
+    batch = m.collate(windows)
+    with torch.no_grad():
+        full = m.model(**batch).logits
+    m.model.share_prefix = True
+    with torch.no_grad():
+        shared = m.model(**batch).logits
+    assert not torch.allclose(full, shared)
+    m.model.share_prefix = False
+    back = MetaIE.from_pretrained(m.save_pretrained(tmp_path / "rt"))
+    assert back.config.share_prefix is False and back.model.share_prefix is False
+    a = m.merge(windows, m.window_probs(windows), len(asked[0]))
+    b = back.merge(back.encode(*asked), back.window_probs(back.encode(*asked)), len(asked[0]))
+    for (pa, oa), (pb, ob) in zip(a, b):
+        assert oa == ob and np.allclose(pa, pb, atol=1e-5)
+    assert len(m.packer.encode(group_queries(*asked), share=True)) < 3  # what sharing would have done
+
 def test_a_label_longer_than_the_budget_is_refused(tiny_backbone):
     m = packed_model(tiny_backbone, label_budget=4)
     with pytest.raises(ConfigError, match="label 'new york city person' takes 5 prefix tokens, more than "

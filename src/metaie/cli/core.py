@@ -61,6 +61,10 @@ def register(app: typer.Typer) -> None:
                                                                     "most this many per label of the text's own"),
               head_lr_scale: float = option(MetaData, "head_lr_scale",
                                             help="Packed: the new scoring head's learning rate, a multiple of --lr"),
+              share_prefix: bool = typer.Option(MetaData.share_prefix, "--share-prefix/--labels-read-text",
+                                                help="Packed: the label prefix reads only the labels, so texts "
+                                                     "asking the same labels share one window (faster), or the "
+                                                     "labels also read the text (one text per window)"),
               threads: int = THREADS, checkpoint_every: int = option(MetaTrainArgs, "checkpoint_every"),
               no_resume: bool = typer.Option(not MetaTrainArgs.resume,
                                              help="Ignore a previous interrupted run's state"),
@@ -90,7 +94,8 @@ def register(app: typer.Typer) -> None:
         common = dict(backbone=backbone, init=init, dev_fraction=dev_fraction, neg_ratio=neg_ratio,
                       max_records=max_records, max_length=max_length, stride=stride, data_root=data_root,
                       sentences=not passages, queries=queries, mode=chosen, label_budget=label_budget,
-                      pack_labels=pack_labels, pack_fill=pack_fill, head_lr_scale=head_lr_scale)
+                      pack_labels=pack_labels, pack_fill=pack_fill, head_lr_scale=head_lr_scale,
+                      share_prefix=share_prefix)
         if workers is not None:
             from ..ray.train import meta_train_ray
             r = meta_train_ray(sources, out, args, workers=workers, use_gpu=device == "cuda", address=ray_address,

@@ -333,8 +333,9 @@ def _ffn(width: int, out: int, dropout: float) -> torch.nn.Sequential:
 class PackedNet(torch.nn.Module):
     """An encoder and the (token, label) -> O/B/I scoring head (see the module docstring)."""
 
-    def __init__(self, encoder, head_dim: int):
+    def __init__(self, encoder, head_dim: int, share_prefix: bool = True):
         super().__init__()
+        self.share_prefix = share_prefix
         width = encoder.config.hidden_size
         dropout = float(getattr(encoder.config, "hidden_dropout_prob", 0.1) or 0.0)
         self.encoder = encoder
@@ -353,9 +354,13 @@ class PackedNet(torch.nn.Module):
     def forward(self, input_ids, segment_ids, position_ids, label_positions, label_ends, token_type_ids=None,
                 labels=None) -> PackedOutput:
         extra = {"token_type_ids": token_type_ids} if token_type_ids is not None else {}
-        # a token attends to the prefix (segment 0) and to its own segment; padding (-1) to the prefix only
+        # a token attends to the prefix (segment 0) and to its own segment; padding (-1) to the prefix only;
+        # without a shared prefix (one text per window) the prefix reads the text too
         key = segment_ids.unsqueeze(1)
-        allowed = ((key == 0) | (key == segment_ids.unsqueeze(2))) & (key >= 0)
+        if self.share_prefix:
+            allowed = ((key == 0) | (key == segment_ids.unsqueeze(2))) & (key >= 0)
+        else:
+            allowed = (key >= 0).expand(-1, segment_ids.shape[1], -1)
         mask = torch.zeros(allowed.shape, dtype=torch.float32, device=input_ids.device)
         mask = mask.masked_fill(~allowed, torch.finfo(torch.float32).min).unsqueeze(1)
         h = self.encoder(input_ids=input_ids, attention_mask=mask, position_ids=position_ids, **extra).last_hidden_state
@@ -405,7 +410,7 @@ def load_packed_runner(directory: Path, cfg: MetaConfig, device: str | None) -> 
     head = directory / HEAD_FILE
     if not head.is_file():
         raise ModelLoadError(f"{directory}: metaie.json says mode 'packed' but {HEAD_FILE} is missing")
-    net = PackedNet(_load_encoder(str(directory)), cfg.head_dim)
+    net = PackedNet(_load_encoder(str(directory)), cfg.head_dim, cfg.share_prefix)
     state = {k: v.float() for k, v in load_file(str(head)).items()}
     missing = set(net.head_state()) - set(state)
     if missing or set(state) - set(net.head_state()):
@@ -485,7 +490,7 @@ class PackedMetaIE(MetaIE):
             for _, slots in groups:
                 for s in slots:
                     s.spans = list(spans[s.queries[0]])
-        return self.packer.encode(groups, with_tags=spans is not None)
+        return self.packer.encode(groups, with_tags=spans is not None, share=self.config.share_prefix)
 
     def training_windows(self, queries: Sequence[Query], seed: int = 0) -> list[PackedWindow]:  # type: ignore[override]
         """Training packs of ``queries`` (see :func:`pack_queries`), encoded with their targets."""

@@ -62,6 +62,8 @@ class MetaConfig:
     pack_fill: float = 2.0            # top a pack up to its drawn size with absent labels, at most this many per
                                       # label of the text's own queries (0: none)
     head_lr_scale: float = 10.0       # the new scoring head learns at this multiple of the learning rate
+    share_prefix: bool = True         # the label prefix reads only the labels (texts asking the same labels share
+                                      # one window); False: the labels also read the text (one text per window)
 
     @classmethod
     def load(cls, directory: Path) -> MetaConfig:
@@ -99,6 +101,8 @@ class MetaConfig:
                 raise ConfigError("packed mode needs label_budget >= 2, head_dim >= 1 and pack_labels >= 1")
             if not isinstance(self.label_marker, str) or not self.label_marker.strip():
                 raise ConfigError("label_marker must be a non-empty string")
+            if not isinstance(self.share_prefix, bool):
+                raise ConfigError(f"share_prefix must be true or false, not {self.share_prefix!r}")
             for name in ("pack_fill", "head_lr_scale"):
                 v = getattr(self, name)
                 if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0:

@@ -105,7 +105,8 @@ def meta_train(data: Sequence[str | SourceSpec], out: str | Path, args: TrainArg
                max_dev_queries: int = MetaData.max_dev_queries,
                device: str | None = None, queries: int | None = None, mode: str | None = None,
                label_budget: int | None = None, pack_labels: int = MetaData.pack_labels,
-               pack_fill: float = MetaData.pack_fill, head_lr_scale: float = MetaData.head_lr_scale) -> FitResult:
+               pack_fill: float = MetaData.pack_fill, head_lr_scale: float = MetaData.head_lr_scale,
+               share_prefix: bool = MetaData.share_prefix) -> FitResult:
     """Meta-train a tagger on distillation data and save it to ``out`` (with ``manifest.json``).
 
     ``init`` continues from an existing metaie model (whose mode it keeps); otherwise a fresh head goes on
@@ -119,7 +120,8 @@ def meta_train(data: Sequence[str | SourceSpec], out: str | Path, args: TrainArg
                                                 stride=stride, data_root=data_root, sentences=sentences,
                                                 max_dev_queries=max_dev_queries, device=device, queries=queries,
                                                 mode=mode, label_budget=label_budget, pack_labels=pack_labels,
-                                                pack_fill=pack_fill, head_lr_scale=head_lr_scale)
+                                                pack_fill=pack_fill, head_lr_scale=head_lr_scale,
+                                                share_prefix=share_prefix)
     result = fit(model, train_q, dev_q or None, args, out_dir=out, manifest_extra=extra)
     record_cost(Path(out), time.time() - t0)
     return result
@@ -133,7 +135,8 @@ def prepare_meta(data: Sequence[str | SourceSpec], args: TrainArgs, backbone: st
                  max_dev_queries: int = MetaData.max_dev_queries, device: str | None = None,
                  queries: int | None = None, mode: str | None = None, label_budget: int | None = None,
                  pack_labels: int = MetaData.pack_labels, pack_fill: float = MetaData.pack_fill,
-                 head_lr_scale: float = MetaData.head_lr_scale) -> tuple[Any, list[Query], list[Query], dict]:
+                 head_lr_scale: float = MetaData.head_lr_scale,
+                 share_prefix: bool = MetaData.share_prefix) -> tuple[Any, list[Query], list[Query], dict]:
     """Everything :func:`meta_train` does before ``fit``: (start model, training queries, held-out queries,
     manifest extras). ``metaie.ray.train`` fits the same on several workers."""
     from ..model.tagger import MetaIE
@@ -158,6 +161,8 @@ def prepare_meta(data: Sequence[str | SourceSpec], args: TrainArgs, backbone: st
     if model.config.mode == "packed":
         model.config.pack_labels, model.config.pack_fill = pack_labels, pack_fill
         model.config.head_lr_scale = head_lr_scale
+        if not init:  # a saved model keeps the attention it was trained with
+            model.config.share_prefix = model.model.share_prefix = share_prefix
         model.config.check()
     model.config.labels = [lab for lab, _ in freq.most_common(2000)]
     n_unreach = sum(unreachable(model.tokenizer, q.text, q.spans) for q in train_q[:2000])

@@ -53,6 +53,8 @@ def run_identity(args: TrainArgs, model, train: Sequence[Query], dev: Sequence[Q
     if cfg.mode != "per_label":  # a per-label run's identity stays what it was before packed mode existed
         encoding.update(mode=cfg.mode, label_budget=cfg.label_budget, pack_labels=cfg.pack_labels,
                         pack_fill=cfg.pack_fill, head_lr_scale=cfg.head_lr_scale)
+        if not cfg.share_prefix:  # runs with a shared prefix keep the identity they had before this setting
+            encoding["share_prefix"] = False
     return {"settings": {k: getattr(args, k) for k in RESULT_SETTINGS},
             "encoding": encoding,
             "train_queries": queries_digest(train), "dev_queries": queries_digest(dev),
