@@ -5,10 +5,12 @@ A window is ``[CLS] [LBL] label1 [LBL] label2 ... [SEP] text [SEP]``: the labels
 label's vector is the mean of the encoder's outputs over its marker and its tokens; a small head scores every
 (token, label) pair into O/B/I:
 
-    logits[t, l, c] = <token_head(h_t)_c, label_head(mean h[marker(l) .. end(l)])_c> / sqrt(d) + token_tag(h_t)_c
+    logits[t, l, c] = scale_c * cos(token_head(h_t)_c, label_head(mean h[marker(l) .. end(l)])_c) + token_tag(h_t)_c
 
 ``token_tag`` (a linear O/B/I layer on the token alone, as in per-label mode, starting at zero) says how
-span-like a token is whatever the label; the dot product says which labels it answers.
+span-like a token is whatever the label; the cosine says which labels it answers (unit vectors: a raw dot
+product of two fresh projections starts near zero and learnt the label-dependent part too slowly to be of use
+in a CPU-sized meta-training, see docs/results.md).
 
 Attention: the prefix attends to the prefix only, a text token to the prefix and its own text. Positions: the
 prefix counts from 0 ([CLS]), a text from 1, as if it followed a [CLS] of its own — so a text is read at the
@@ -23,17 +25,16 @@ label) token probabilities, so decoding, the overlap rule, offsets and word snap
 (:mod:`metaie.model.tagger`).
 
 Training packs a text's queries (its positive labels and negatives, from the same query builder) into examples:
-labels in shuffled order, 1..``pack_labels`` per pack (drawn per pack), topped up towards that size with absent
-labels drawn by frequency (at most ``pack_fill`` per label of the text's own), so the model sees varied label
-counts and positions; the packs are drawn afresh each epoch. The new scoring head learns at ``head_lr_scale``
-times the encoder's learning rate.
+labels in shuffled order, 1..``pack_labels`` per pack (drawn per pack), optionally topped up towards that size
+with absent labels drawn by frequency (at most ``pack_fill`` per label of the text's own; 0, the default, none),
+so the model sees varied label counts and positions; the packs are drawn afresh each epoch. The new scoring head
+learns at ``head_lr_scale`` times the encoder's learning rate.
 
 The directory is a plain Hugging Face encoder directory (``config.json``, ``model.safetensors``, tokenizer with
 the marker) plus ``packed_head.safetensors`` (the scoring head) and ``metaie.json`` with ``"mode": "packed"``.
 """
 from __future__ import annotations
 
-import math
 import random
 from collections import Counter
 from collections.abc import Sequence
@@ -343,6 +344,10 @@ class PackedNet(torch.nn.Module):
         self.head_dim = head_dim
         self.token_head = _ffn(width, 3 * head_dim, dropout)
         self.label_head = _ffn(width, 3 * head_dim, dropout)
+        # the (token, label) score is a cosine times a learnt scale per class: unit vectors give the pair score a
+        # useful gradient from the first step (a raw dot product of two fresh projections starts near zero and
+        # learns which labels a token answers only slowly, so the label-independent part wins)
+        self.scale = torch.nn.Parameter(torch.full((3,), 5.0))
         self.token_tag = torch.nn.Linear(width, 3)       # label-independent O/B/I evidence of a token
         torch.nn.init.zeros_(self.token_tag.weight)
         with torch.no_grad():
@@ -374,8 +379,9 @@ class PackedNet(torch.nn.Module):
         lab = (hi - lo) / (label_ends - label_positions).clamp(min=1).unsqueeze(-1).to(h.dtype)
         tok = self.token_head(h).reshape(b, s, 3, self.head_dim).transpose(1, 2)           # (b, 3, s, d)
         lv = self.label_head(lab).reshape(b, k, 3, self.head_dim).permute(0, 2, 3, 1)      # (b, 3, d, k)
-        logits = torch.matmul(tok, lv).permute(0, 2, 3, 1) * (1.0 / math.sqrt(self.head_dim)) \
-            + self.token_tag(h).unsqueeze(2)
+        tok = torch.nn.functional.normalize(tok, dim=-1)
+        lv = torch.nn.functional.normalize(lv, dim=-2)
+        logits = torch.matmul(tok, lv).permute(0, 2, 3, 1) * self.scale + self.token_tag(h).unsqueeze(2)
         loss = None
         if labels is not None:
             loss = torch.nn.functional.cross_entropy(logits.float().reshape(-1, 3), labels.reshape(-1),

@@ -59,7 +59,7 @@ class MetaConfig:
     label_marker: str = "[LBL]"
     head_dim: int = 128
     pack_labels: int = 16             # a training pack holds 1..pack_labels labels (drawn per pack)
-    pack_fill: float = 2.0            # top a pack up to its drawn size with absent labels, at most this many per
+    pack_fill: float = 0.0            # top a pack up to its drawn size with absent labels, at most this many per
                                       # label of the text's own queries (0: none)
     head_lr_scale: float = 10.0       # the new scoring head learns at this multiple of the learning rate
     share_prefix: bool = True         # the label prefix reads only the labels (texts asking the same labels share
