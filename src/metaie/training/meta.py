@@ -162,7 +162,8 @@ def prepare_meta(data: Sequence[str | SourceSpec], args: TrainArgs, backbone: st
         model.config.pack_labels, model.config.pack_fill = pack_labels, pack_fill
         model.config.head_lr_scale = head_lr_scale
         if not init:  # a saved model keeps the attention it was trained with
-            model.config.share_prefix = model.model.share_prefix = share_prefix
+            net: Any = model.model
+            model.config.share_prefix = net.share_prefix = share_prefix
         model.config.check()
     model.config.labels = [lab for lab, _ in freq.most_common(2000)]
     n_unreach = sum(unreachable(model.tokenizer, q.text, q.spans) for q in train_q[:2000])
