@@ -66,13 +66,18 @@ def read_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
     for n, line in text_lines(path):
         if not line.strip():
             continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise DataFormatError(f"malformed JSON ({e.msg} at column {e.colno})", path=path, line=n) from None
-        if not isinstance(obj, dict):
-            raise DataFormatError(f"expected a JSON object, got {type(obj).__name__}", path=path, line=n)
-        yield n, obj
+        yield n, json_object(line, path, n)
+
+
+def json_object(line: str, path: str | Path, n: int) -> dict[str, Any]:
+    """One JSONL line as a JSON object; anything else raises naming file and line."""
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as e:
+        raise DataFormatError(f"malformed JSON ({e.msg} at column {e.colno})", path=path, line=n) from None
+    if not isinstance(obj, dict):
+        raise DataFormatError(f"expected a JSON object, got {type(obj).__name__}", path=path, line=n)
+    return obj
 
 
 def read_json(path: str | Path) -> Any:

@@ -340,3 +340,22 @@ def test_cli_trains_and_extracts_in_packed_mode(tmp_path, tiny_backbone):
     assert p.returncode == 0, p.stderr
     got = {(s["text"], s["label"]) for s in json.loads(p.stdout)["spans"]}
     assert got == {("Anna", "person"), ("London", "city"), ("Acme Corp", "company")}
+
+
+def test_meta_training_with_labels_that_read_the_text_keeps_it_and_init_refuses_the_other(tmp_path,
+                                                                                          tiny_bare_backbone):
+    from metaie.training import TrainArgs
+    from metaie.training.meta import meta_train
+
+    def train(out, **kw):
+        args = TrainArgs(epochs=1, batch_size=2, lr=3e-3, seed=3, progress=False, threads=1)
+        return meta_train([str(FIX / "core" / "distill.jsonl")], out, args, dev_fraction=0.25, neg_ratio=0.5,
+                          max_length=32, stride=8, device="cpu", pack_labels=3, **kw)
+
+    train(tmp_path / "a", backbone=str(tiny_bare_backbone), mode="packed", share_prefix=False)
+    back = MetaIE.from_pretrained(tmp_path / "a")
+    assert back.config.share_prefix is False and back.model.share_prefix is False
+    with pytest.raises(ConfigError, match="trained with share_prefix=False; a model keeps its attention"):
+        train(tmp_path / "b", init=str(tmp_path / "a"), share_prefix=True)
+    train(tmp_path / "c", init=str(tmp_path / "a"))
+    assert MetaIE.from_pretrained(tmp_path / "c").config.share_prefix is False

@@ -61,10 +61,11 @@ def register(app: typer.Typer) -> None:
                                                                     "most this many per label of the text's own"),
               head_lr_scale: float = option(MetaData, "head_lr_scale",
                                             help="Packed: the new scoring head's learning rate, a multiple of --lr"),
-              share_prefix: bool = typer.Option(MetaData.share_prefix, "--share-prefix/--labels-read-text",
+              share_prefix: bool = typer.Option(None, "--share-prefix/--labels-read-text",
                                                 help="Packed: the label prefix reads only the labels, so texts "
                                                      "asking the same labels share one window (faster), or the "
-                                                     "labels also read the text (one text per window)"),
+                                                     "labels also read the text (one text per window); default: "
+                                                     "--share-prefix, or --init's"),
               threads: int = THREADS, checkpoint_every: int = option(MetaTrainArgs, "checkpoint_every"),
               no_resume: bool = typer.Option(not MetaTrainArgs.resume,
                                              help="Ignore a previous interrupted run's state"),

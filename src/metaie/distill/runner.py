@@ -80,6 +80,19 @@ class _Run:
             await self.ask(job)
 
 
+def uncached(jobs: list[Job], cache: ResponseCache, usage: Usage, progress: Progress) -> list[Job]:
+    """The jobs the cache cannot answer; each cached answer is counted in ``usage`` and advances ``progress``."""
+    pending = []
+    for job in jobs:
+        hit = cache.get(job.key)
+        if hit is not None:
+            usage.add_cached(hit.prompt_tokens, hit.completion_tokens)
+            progress.advance()
+        else:
+            pending.append(job)
+    return pending
+
+
 async def query_all(jobs: list[Job], teacher: Teacher, cache: ResponseCache, usage: Usage, *,
                     concurrency: int = 8, policy: RetryPolicy | None = None, rpm: int | None = None,
                     tpm: int | None = None, max_tokens: int = 256, progress: Progress | None = None,
@@ -91,13 +104,8 @@ async def query_all(jobs: list[Job], teacher: Teacher, cache: ResponseCache, usa
     """
     progress = progress or Progress(len(jobs), usage, enabled=False)
     queue: asyncio.Queue = asyncio.Queue()
-    for job in jobs:
-        hit = cache.get(job.key)
-        if hit is not None:
-            usage.add_cached(hit.prompt_tokens, hit.completion_tokens)
-            progress.advance()
-        else:
-            queue.put_nowait(job)
+    for job in uncached(jobs, cache, usage, progress):
+        queue.put_nowait(job)
     pending = queue.qsize()
     run = _Run(teacher, cache, usage, policy or RetryPolicy(), RateLimiter(rpm, tpm), progress, max_tokens, seed)
     workers = [asyncio.ensure_future(run.worker(queue)) for _ in range(max(1, min(concurrency, pending)))]

@@ -26,7 +26,7 @@ from typing import Any
 
 from ..distill.accounting import Progress, Usage
 from ..distill.builder import DistillConfig, DistillResult, make_teacher, run_distill
-from ..distill.runner import Job, query_all
+from ..distill.runner import Job, query_all, uncached
 from ..errors import ConfigError
 from ..teacher.base import Completion, Teacher, TeacherError
 from ..teacher.cache import ResponseCache
@@ -86,14 +86,7 @@ def query_on_ray(actors: int = 2, batch_size: int = 16, num_cpus: float = 0.5, a
 
     def query(jobs: list[Job], teacher: Teacher, cache: ResponseCache, usage: Usage, bar: Progress,
               cfg: DistillConfig) -> dict[str, Any]:
-        pending = []
-        for job in jobs:
-            hit = cache.get(job.key)
-            if hit is not None:
-                usage.add_cached(hit.prompt_tokens, hit.completion_tokens)
-                bar.advance()
-            else:
-                pending.append(job)
+        pending = uncached(jobs, cache, usage, bar)
         try:
             if pending:
                 _ask_on_ray(pending, cache, usage, bar, cfg, actors, batch_size, num_cpus, address)

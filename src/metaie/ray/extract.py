@@ -30,7 +30,7 @@ from typing import Any
 
 from ..errors import ConfigError, DataFormatError, MetaIEError
 from ..extract_stream import check_resume, directory_identity
-from ..jsonl import _utf8_error, write_json
+from ..jsonl import _utf8_error, json_object, write_json
 from ..textcheck import clean_labels, text_problem
 from .cluster import connect, error_from_text, error_to_text, require_ray, unwrap
 
@@ -253,12 +253,7 @@ def read_shard(shard: Shard, text_field: str) -> list[tuple[int, Any, str]]:
                 decoded = raw.decode("utf-8-sig" if n == 1 else "utf-8")
             except UnicodeDecodeError as e:
                 raise _utf8_error(e, raw, path, n) from None
-            try:
-                obj = json.loads(decoded)
-            except json.JSONDecodeError as e:
-                raise DataFormatError(f"malformed JSON ({e.msg} at column {e.colno})", path=path, line=n) from None
-            if not isinstance(obj, dict):
-                raise DataFormatError(f"expected a JSON object, got {type(obj).__name__}", path=path, line=n)
+            obj = json_object(decoded, path, n)
             rows.append((n, obj.get("id"), obj.get(text_field, _MISSING)))
     for line, _, text in rows:
         if not isinstance(text, str):

@@ -227,12 +227,7 @@ def _make_ddp_run():
                 dist.all_reduce(total)
                 lv = float(total) / n_tokens  # the batch's mean loss, as one process computes it
                 ema = lv if ema is None else 0.9 * ema + 0.1 * lv
-            torch.nn.utils.clip_grad_norm_(self.net.parameters(), self.args.max_grad_norm)
-            self.optim.step()
-            self.sched.step()
-            self.optim.zero_grad(set_to_none=True)
-            self.state["loss_ema"] = ema
-            self.seen += sum(len(b[self.rank::self.world]) for b in group)
+            self._apply(ema, sum(len(b[self.rank::self.world]) for b in group))
 
         def score(self, model, dev, threshold: float, batch_size: int) -> dict:
             """Span P/R/F1 over every worker's share of the held-out queries (counts summed)."""

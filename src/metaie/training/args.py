@@ -96,7 +96,6 @@ class MetaData:
     pack_labels: int = 16             # packed: a training pack holds 1..pack_labels labels, drawn per pack
     pack_fill: float = 0.0            # packed: absent labels (negatives) topping a pack up, at most per own label
     head_lr_scale: float = 10.0       # packed: the new scoring head's learning rate, as a multiple of --lr
-    share_prefix: bool = True         # packed: the label prefix reads only the labels (False: the text too)
 
 
 def default(cls: type, name: str) -> Any:

@@ -106,7 +106,7 @@ def meta_train(data: Sequence[str | SourceSpec], out: str | Path, args: TrainArg
                device: str | None = None, queries: int | None = None, mode: str | None = None,
                label_budget: int | None = None, pack_labels: int = MetaData.pack_labels,
                pack_fill: float = MetaData.pack_fill, head_lr_scale: float = MetaData.head_lr_scale,
-               share_prefix: bool = MetaData.share_prefix) -> FitResult:
+               share_prefix: bool | None = None) -> FitResult:
     """Meta-train a tagger on distillation data and save it to ``out`` (with ``manifest.json``).
 
     ``init`` continues from an existing metaie model (whose mode it keeps); otherwise a fresh head goes on
@@ -136,7 +136,7 @@ def prepare_meta(data: Sequence[str | SourceSpec], args: TrainArgs, backbone: st
                  queries: int | None = None, mode: str | None = None, label_budget: int | None = None,
                  pack_labels: int = MetaData.pack_labels, pack_fill: float = MetaData.pack_fill,
                  head_lr_scale: float = MetaData.head_lr_scale,
-                 share_prefix: bool = MetaData.share_prefix) -> tuple[Any, list[Query], list[Query], dict]:
+                 share_prefix: bool | None = None) -> tuple[Any, list[Query], list[Query], dict]:
     """Everything :func:`meta_train` does before ``fit``: (start model, training queries, held-out queries,
     manifest extras). ``metaie.ray.train`` fits the same on several workers."""
     from ..model.tagger import MetaIE
@@ -161,7 +161,10 @@ def prepare_meta(data: Sequence[str | SourceSpec], args: TrainArgs, backbone: st
     if model.config.mode == "packed":
         model.config.pack_labels, model.config.pack_fill = pack_labels, pack_fill
         model.config.head_lr_scale = head_lr_scale
-        if not init:  # a saved model keeps the attention it was trained with
+        if init and share_prefix is not None and share_prefix != model.config.share_prefix:
+            raise ConfigError(f"--init {init} was trained with share_prefix={model.config.share_prefix}; a model "
+                              "keeps its attention (drop --share-prefix/--labels-read-text)")
+        if not init and share_prefix is not None:
             net: Any = model.model
             model.config.share_prefix = net.share_prefix = share_prefix
         model.config.check()

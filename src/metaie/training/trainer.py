@@ -256,12 +256,16 @@ class _Run:
             loss.backward()
             lv = float(out.loss.detach())
             ema = lv if ema is None else 0.9 * ema + 0.1 * lv
+        self._apply(ema, n_in_group)
+
+    def _apply(self, ema: float | None, seen: int) -> None:
+        """The optimiser step after a group's backward passes (gradients clipped), its loss average and count."""
         torch.nn.utils.clip_grad_norm_(self.net.parameters(), self.args.max_grad_norm)
         self.optim.step()
         self.sched.step()
         self.optim.zero_grad(set_to_none=True)
         self.state["loss_ema"] = ema
-        self.seen += n_in_group
+        self.seen += seen
 
     def end_epoch(self, scorer: Scorer) -> dict:
         """Score the epoch on the held-out queries, keep the best weights, checkpoint; the history entry."""
