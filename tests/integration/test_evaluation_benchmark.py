@@ -257,3 +257,39 @@ def test_benchmark_leave_out_folds(tiny_tagger, tmp_path):
     from metaie.evaluation.benchmark import load_config
     with pytest.raises(ConfigError, match="'tiny_ner' is served by both"):
         load_config(path)
+
+
+def test_benchmark_refuses_a_fold_that_saw_its_dataset(tiny_tagger, tmp_path, monkeypatch):
+    """A fold model whose manifest lists the served dataset among its human sources (itself or through the model
+    it was initialised from), or a dataset on the same texts, is refused before any run: it is not leave-out."""
+    from metaie.evaluation import benchmark
+    a, b = tiny_tagger.save_pretrained(tmp_path / "fold-a"), tiny_tagger.save_pretrained(tmp_path / "fold-b")
+    base = tmp_path / "base"
+    base.mkdir()
+
+    def manifest(folder, seen, init=None):
+        data = {"details": {"human-except:x": {"human_datasets": {d: 5 for d in seen}}}}
+        (Path(folder) / "manifest.json").write_text(json.dumps({"data": data, "init": init}))
+
+    manifest(a, ["tiny_re"])                       # fold-a saw tiny_re, and serves tiny_ner: fine
+    manifest(base, ["tiny_re"])
+    manifest(b, [], init=str(base))                # fold-b was initialised from a model that saw tiny_re
+    assert benchmark.seen_datasets(b) == {"tiny_re"} and benchmark.seen_datasets(tmp_path / "none") == set()
+    cfg = {"datasets": [str(TINY_NER), str(TINY_RE)], "shots": [1], "seeds": [1],
+           "start_points": {"mixed": {"folds": {str(a): ["tiny_ner"], str(b): ["tiny_re"]}}},
+           "train": {"max_steps": 1, "batch_size": 4}, "test_limit": 2}
+    path = tmp_path / "b.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    out = tmp_path / "res"
+    with pytest.raises(ConfigError, match=rf"{re.escape(str(b))} serves tiny_re but saw tiny_re's training data"):
+        benchmark.run_benchmark(path, out, log=lambda s: None)
+    assert not list((out / "runs").glob("*.json"))
+    manifest(b, [])
+    monkeypatch.setattr(benchmark, "RELATED", {"tiny_ner": {"tiny_re"}})  # as laptop14 / aste_14lap
+    with pytest.raises(ConfigError, match="serves tiny_ner but saw tiny_re's"):
+        benchmark.run_benchmark(path, out, log=lambda s: None)
+    monkeypatch.setattr(benchmark, "RELATED", {})
+    manifest(base, [])
+    cfg["start_points"]["plain"] = {"model": str(a)}  # not a leave-out start point: not checked
+    path.write_text(yaml.safe_dump(cfg))
+    assert benchmark.check_leave_out(benchmark.load_config(path), benchmark.plan(benchmark.load_config(path))) is None

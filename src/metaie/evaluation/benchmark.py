@@ -12,13 +12,14 @@ from typing import Any
 
 from ..errors import ConfigError, MetaIEError
 from ..jsonl import read_json, write_json
+from ..sources.human import RELATED
 from ..training.finetune import StartPoint, finetune
 from .config import BenchmarkConfig, load_config
 from .evaluate import evaluate
 from .report import write_reports
 
-__all__ = ["BenchmarkConfig", "finished_runs", "load_config", "plan", "report_only", "run_benchmark", "run_key",
-           "run_one", "run_settings"]
+__all__ = ["BenchmarkConfig", "check_leave_out", "finished_runs", "load_config", "plan", "report_only",
+           "run_benchmark", "run_key", "run_one", "run_settings", "seen_datasets"]
 
 
 def _start(cfg: BenchmarkConfig, name: str, dataset: str) -> StartPoint:
@@ -33,6 +34,46 @@ def _start(cfg: BenchmarkConfig, name: str, dataset: str) -> StartPoint:
             raise ConfigError(f"start point {name!r}: model directory {model!r} does not exist "
                               "(train it first, or remove the start point from the config)")
     return StartPoint(name, model=model, backbone=sp.backbone, mode=sp.mode or "per_label")
+
+
+def seen_datasets(model: str | Path, _depth: int = 0) -> set[str]:
+    """The public datasets whose training annotations a meta-model saw, as its ``manifest.json`` records them
+    (every ``human`` source's datasets, and those of the model it was initialised from, when that is a folder)."""
+    p = Path(model) / "manifest.json"
+    if not p.is_file() or _depth > 8:
+        return set()
+    try:
+        m = read_json(p)
+    except MetaIEError:
+        return set()
+    data = m.get("data") if isinstance(m.get("data"), dict) else {}
+    seen = {str(d) for detail in (data.get("details") or {}).values() if isinstance(detail, dict)
+            for d in (detail.get("human_datasets") or {})}
+    init = m.get("init")
+    if isinstance(init, str) and Path(init).is_dir() and Path(init).resolve() != Path(model).resolve():
+        seen |= seen_datasets(init, _depth + 1)
+    return seen
+
+
+def check_leave_out(cfg: BenchmarkConfig, runs: list[dict], where: str | Path = "config") -> None:
+    """Refuse a ``folds:`` start point whose model saw the training data of a dataset it serves, or of a dataset
+    on the same texts (laptop14 / aste_14lap, rest14 / aste_14res): its scores would not be leave-out figures."""
+    bad = []
+    for name, dataset in dict.fromkeys((r["start"], r["dataset"]) for r in runs):
+        if not cfg.start_points[name].folds:
+            continue
+        try:
+            model = _start(cfg, name, dataset).model
+        except ConfigError:  # not trained yet: its runs fail on their own, with that message
+            continue
+        ds = Path(str(dataset)).name
+        leaked = seen_datasets(model) & ({ds} | RELATED.get(ds, set())) if model else set()
+        if leaked:
+            bad.append(f"{model} serves {ds} but saw {', '.join(sorted(leaked))}'s training data")
+    if bad:
+        raise ConfigError(f"{where}: leave-out start point(s) are not leave-out (per their manifest.json): "
+                          + "; ".join(bad) + "; train the fold without them (human-except:...) or move the dataset "
+                          "to another fold")
 
 
 def plan(cfg: BenchmarkConfig) -> list[dict]:
@@ -132,6 +173,7 @@ def run_benchmark(config: str | Path, out: str | Path, log: Callable[[str], None
     out = Path(out)
     (out / "runs").mkdir(parents=True, exist_ok=True)
     runs = plan(cfg)
+    check_leave_out(cfg, runs, config)
     done = {run_key(r): read_json(p) for r in runs if (p := out / "runs" / f"{run_key(r)}.json").exists()}
     stale = [f"{out / 'runs' / key}.json: " + "; ".join(diff) for r in runs if (key := run_key(r)) in done
              and (diff := _stale(done[key], run_settings(cfg, r)))]
