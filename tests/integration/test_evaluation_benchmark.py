@@ -237,16 +237,21 @@ def test_benchmark_refuses_runs_made_with_other_settings(tiny_backbone, tmp_path
     assert str(run) in str(e.value) and "max_steps" in str(e.value)
 
 
-def test_benchmark_leave_out_folds(tiny_tagger, tmp_path):
-    """A start point of leave-out folds: each dataset is served by the fold model that never saw it, and the
-    report says which fold served which dataset."""
-    a, b = tiny_tagger.save_pretrained(tmp_path / "fold-a"), tiny_tagger.save_pretrained(tmp_path / "fold-b")
+def _two_folds(tmp_path, a, b):
+    """A benchmark config (written to b.yaml) whose `mixed` start point is fold a for tiny_ner, fold b for tiny_re."""
     cfg = {"datasets": [str(TINY_NER), str(TINY_RE)], "shots": [1], "seeds": [1],
            "start_points": {"mixed": {"folds": {str(a): ["tiny_ner"], str(b): ["tiny_re"]}}},
            "train": {"max_steps": 1, "batch_size": 4}, "test_limit": 2}
     path = tmp_path / "b.yaml"
     path.write_text(yaml.safe_dump(cfg))
-    out = tmp_path / "res"
+    return cfg, path, tmp_path / "res"
+
+
+def test_benchmark_leave_out_folds(tiny_tagger, tmp_path):
+    """A start point of leave-out folds: each dataset is served by the fold model that never saw it, and the
+    report says which fold served which dataset."""
+    a, b = tiny_tagger.save_pretrained(tmp_path / "fold-a"), tiny_tagger.save_pretrained(tmp_path / "fold-b")
+    cfg, path, out = _two_folds(tmp_path, a, b)
     main(["benchmark", "--config", str(path), "--out", str(out)])
     used = {p.name.split("__")[0]: json.loads(p.read_text())["settings"]["start_point"]["model"]
             for p in (out / "runs").glob("*.json")}
@@ -275,12 +280,7 @@ def test_benchmark_refuses_a_fold_that_saw_its_dataset(tiny_tagger, tmp_path, mo
     manifest(base, ["tiny_re"])
     manifest(b, [], init=str(base))                # fold-b was initialised from a model that saw tiny_re
     assert benchmark.seen_datasets(b) == {"tiny_re"} and benchmark.seen_datasets(tmp_path / "none") == set()
-    cfg = {"datasets": [str(TINY_NER), str(TINY_RE)], "shots": [1], "seeds": [1],
-           "start_points": {"mixed": {"folds": {str(a): ["tiny_ner"], str(b): ["tiny_re"]}}},
-           "train": {"max_steps": 1, "batch_size": 4}, "test_limit": 2}
-    path = tmp_path / "b.yaml"
-    path.write_text(yaml.safe_dump(cfg))
-    out = tmp_path / "res"
+    cfg, path, out = _two_folds(tmp_path, a, b)
     with pytest.raises(ConfigError, match=rf"{re.escape(str(b))} serves tiny_re but saw tiny_re's training data"):
         benchmark.run_benchmark(path, out, log=lambda s: None)
     assert not list((out / "runs").glob("*.json"))
