@@ -292,4 +292,4 @@ def test_benchmark_refuses_a_fold_that_saw_its_dataset(tiny_tagger, tmp_path, mo
     manifest(base, [])
     cfg["start_points"]["plain"] = {"model": str(a)}  # not a leave-out start point: not checked
     path.write_text(yaml.safe_dump(cfg))
-    assert benchmark.check_leave_out(benchmark.load_config(path), benchmark.plan(benchmark.load_config(path))) is None
+    assert benchmark.check_leave_out(benchmark.load_config(path)) is None

@@ -55,21 +55,20 @@ def seen_datasets(model: str | Path, _depth: int = 0) -> set[str]:
     return seen
 
 
-def check_leave_out(cfg: BenchmarkConfig, runs: list[dict], where: str | Path = "config") -> None:
+def check_leave_out(cfg: BenchmarkConfig, where: str | Path = "config") -> None:
     """Refuse a ``folds:`` start point whose model saw the training data of a dataset it serves, or of a dataset
     on the same texts (laptop14 / aste_14lap, rest14 / aste_14res): its scores would not be leave-out figures."""
     bad = []
-    for name, dataset in dict.fromkeys((r["start"], r["dataset"]) for r in runs):
-        if not cfg.start_points[name].folds:
-            continue
-        try:
-            model = _start(cfg, name, dataset).model
-        except ConfigError:  # not trained yet: its runs fail on their own, with that message
-            continue
-        ds = Path(str(dataset)).name
-        leaked = seen_datasets(model) & ({ds} | RELATED.get(ds, set())) if model else set()
-        if leaked:
-            bad.append(f"{model} serves {ds} but saw {', '.join(sorted(leaked))}'s training data")
+    for name, sp in cfg.start_points.items():
+        for served in (sp.folds or {}).values():
+            try:
+                path = _start(cfg, name, served[0]).model
+            except ConfigError:  # not trained yet: its runs fail on their own, with that message
+                continue
+            seen = seen_datasets(path) if path else set()
+            for ds in (Path(str(d)).name for d in served):
+                if leaked := seen & ({ds} | RELATED.get(ds, set())):
+                    bad.append(f"{path} serves {ds} but saw {', '.join(sorted(leaked))}'s training data")
     if bad:
         raise ConfigError(f"{where}: leave-out start point(s) are not leave-out (per their manifest.json): "
                           + "; ".join(bad) + "; train the fold without them (human-except:...) or move the dataset "
@@ -173,7 +172,7 @@ def run_benchmark(config: str | Path, out: str | Path, log: Callable[[str], None
     out = Path(out)
     (out / "runs").mkdir(parents=True, exist_ok=True)
     runs = plan(cfg)
-    check_leave_out(cfg, runs, config)
+    check_leave_out(cfg, config)
     done = {run_key(r): read_json(p) for r in runs if (p := out / "runs" / f"{run_key(r)}.json").exists()}
     stale = [f"{out / 'runs' / key}.json: " + "; ".join(diff) for r in runs if (key := run_key(r)) in done
              and (diff := _stale(done[key], run_settings(cfg, r)))]
