@@ -237,6 +237,37 @@ def test_benchmark_refuses_runs_made_with_other_settings(tiny_backbone, tmp_path
     assert str(run) in str(e.value) and "max_steps" in str(e.value)
 
 
+def test_benchmark_thresholds_per_family_and_sweep(tiny_tagger, tmp_path, capsys):
+    """Each run decodes at its task family's threshold, scores every swept threshold too (the run's own one
+    among them, equal to its headline F1), and results.md shows the sweep per dataset and per family."""
+    meta = tiny_tagger.save_pretrained(tmp_path / "meta")
+    cfg = {"datasets": [str(TINY_NER), str(TINY_RE)], "shots": [0], "seeds": [1], "test_limit": 3,
+           "start_points": {"meta": {"model": str(meta)}}, "threshold": {"default": 0.5, "re": 0.2},
+           "sweep_thresholds": [0.1, 0.9]}
+    path, out = tmp_path / "b.yaml", tmp_path / "res"
+    path.write_text(yaml.safe_dump(cfg))
+    main(["benchmark", "--config", str(path), "--out", str(out)])
+    runs = {p.name.split("__")[0]: json.loads(p.read_text()) for p in (out / "runs").glob("*.json")}
+    assert runs["tiny_re"]["settings"]["threshold"] == 0.2 and runs["tiny_ner"]["settings"]["threshold"] == 0.5
+    for r in runs.values():
+        own = f"{r['settings']['threshold']:g}"
+        assert sorted(r["by_threshold"]) == sorted({"0.1", "0.9", own})
+        assert r["by_threshold"][own]["f1"] == r["f1"]
+    # a lower threshold never finds fewer spans: recall at 0.1 is at least recall at 0.9
+    assert all(r["by_threshold"]["0.1"]["recall"] >= r["by_threshold"]["0.9"]["recall"] for r in runs.values())
+    md = (out / "results.md").read_text()
+    assert "Threshold sweep" in md and "| **re (1 dataset)** |" in md and "threshold re 0.2, other tasks 0.5" in md
+    capsys.readouterr()
+    main(["benchmark", "--config", str(path), "--out", str(out)])  # resumes: the same settings per family
+    assert capsys.readouterr().out.count("cached") == 2
+    cfg["threshold"] = {"re": 0.3}  # RE runs were decoded at 0.2: refused, by file and setting
+    path.write_text(yaml.safe_dump(cfg))
+    with pytest.raises(SystemExit):
+        main(["benchmark", "--config", str(path), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert "tiny_re__meta__k0__s1.json: threshold: run 0.2, config 0.3" in err and "tiny_ner" not in err
+
+
 def _two_folds(tmp_path, a, b):
     """A benchmark config (written to b.yaml) whose `mixed` start point is fold a for tiny_ner, fold b for tiny_re."""
     cfg = {"datasets": [str(TINY_NER), str(TINY_RE)], "shots": [1], "seeds": [1],

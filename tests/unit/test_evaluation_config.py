@@ -35,6 +35,10 @@ def test_defaults_live_in_the_dataclass(tmp_path):
     ({"start_points": {"m": {"model": 3}}}, "model must be a string or null (found 3)"),
     ({"start_points": {"m": {"model": "x", "datasets": ["elsewhere"]}}}, "start_points.m.datasets ['elsewhere']"),
     ({"colour": "red"}, "unknown key(s) ['colour']"),
+    ({"threshold": {"relations": 0.7}}, "threshold: unknown task famil(ies) ['relations']; known: default,"),
+    ({"threshold": {"re": 2}}, "threshold.re must be a number between 0 and 1 (found 2)"),
+    ({"sweep_thresholds": [0.3, 1.0]}, "sweep_thresholds must be a non-empty list of numbers between 0 and 1"),
+    ({"sweep_thresholds": 0.3}, "sweep_thresholds must be a non-empty list of numbers between 0 and 1"),
 ])
 def test_bad_values_name_the_file_and_the_key(tmp_path, bad, message):
     cfg = {"datasets": ["d1"], "start_points": {"v": {"backbone": None}}, **bad}
@@ -72,3 +76,17 @@ def test_window_settings_reach_the_start_model(tiny_tagger, tmp_path):
     model = start.load(cfg.max_length, cfg.stride)
     assert (model.config.max_length, model.config.stride) == (40, 8)
     assert start.load().config.max_length == tiny_tagger.config.max_length
+
+
+def test_thresholds_per_task_family_and_a_sweep(tmp_path):
+    """``threshold`` may map task families to thresholds (``default`` for the rest); a run records the one its
+    dataset's family gets, and ``sweep_thresholds`` only where the config sets it (older run files stay valid)."""
+    cfg = load_config(write(tmp_path, {"datasets": ["d1"], "start_points": {"v": {"backbone": None}},
+                                       "threshold": {"default": 0.4, "re": 0.7},
+                                       "sweep_thresholds": [0.6, 0.3, 0.6]}))
+    assert (cfg.threshold_for("re"), cfg.threshold_for("ner"), cfg.threshold_for(None)) == (0.7, 0.4, 0.4)
+    assert cfg.sweep_thresholds == (0.3, 0.6)
+    assert cfg.settings("re")["threshold"] == 0.7 and cfg.settings("re")["sweep_thresholds"] == [0.3, 0.6]
+    assert cfg.describe_threshold() == "threshold re 0.7, other tasks 0.4"
+    plain = load_config(write(tmp_path, {"datasets": ["d1"], "start_points": {"v": {"backbone": None}}}))
+    assert "sweep_thresholds" not in plain.settings() and plain.describe_threshold() == "threshold 0.5"

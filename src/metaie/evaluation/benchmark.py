@@ -95,10 +95,23 @@ _NOT_RESULT = {"threads", "progress", "resume", "eval_batch_size", "checkpoint_e
 _DEFAULTS = {"threshold": 0.5, "split": "test"}
 
 
+def _task(cfg: BenchmarkConfig, dataset: str) -> str | None:
+    """A dataset's task family, where the config sets per-family thresholds (None where it cannot be read:
+    the run itself then fails with the reason)."""
+    if not cfg.task_thresholds:
+        return None
+    from ..datasets.schemas import task_schema
+    try:
+        return task_schema(dataset, None, None, cfg.data_root).task
+    except MetaIEError:
+        return None
+
+
 def run_settings(cfg: BenchmarkConfig, r: dict) -> dict:
     """What a run's result depends on besides its key: the config's settings and the start point's source."""
     train = {k: v for k, v in cfg.train.items() if k not in _NOT_RESULT} if r["k"] > 0 else None
-    return {"train": train, **cfg.settings(), "start_point": cfg.start_points[r["start"]].source(r["dataset"])}
+    return {"train": train, **cfg.settings(_task(cfg, r["dataset"])),
+            "start_point": cfg.start_points[r["start"]].source(r["dataset"])}
 
 
 def _stale(cached: dict, want: dict) -> list[str]:
@@ -124,9 +137,15 @@ def run_one(cfg: BenchmarkConfig, r: dict) -> dict:
         fit_info = {**info, "train_seconds": round(res.seconds, 2), "steps": res.steps}
     else:
         model = sp.load(device=cfg.device, **windows)
-    ev = evaluate(model, r["dataset"], cfg.split, root=cfg.data_root, threshold=cfg.threshold, limit=cfg.test_limit)
+    threshold = cfg.threshold_for(_task(cfg, r["dataset"]))
+    ev = evaluate(model, r["dataset"], cfg.split, root=cfg.data_root, threshold=threshold, limit=cfg.test_limit)
     m = ev["metrics"][ev["main"]]
-    return {**r, "task": ev["task"], "metric": ev["main"], "f1": m["f1"], "precision": m["precision"],
+    sweep = {}
+    for t in sorted({*cfg.sweep_thresholds, threshold}) if cfg.sweep_thresholds else ():
+        mt = m if t == threshold else evaluate(model, r["dataset"], cfg.split, root=cfg.data_root, threshold=t,
+                                               limit=cfg.test_limit)["metrics"][ev["main"]]
+        sweep[f"{t:g}"] = {"f1": mt["f1"], "precision": mt["precision"], "recall": mt["recall"]}
+    return {**r, **({"by_threshold": sweep} if sweep else {}), "task": ev["task"], "metric": ev["main"], "f1": m["f1"], "precision": m["precision"],
             "recall": m["recall"], "test_examples": ev["examples"], "test_in_split": ev["examples_in_split"],
             "subsampled": ev["subsampled"], "eval_seconds": ev["seconds"], "fit": fit_info, "metrics": ev["metrics"],
             "settings": run_settings(cfg, r)}

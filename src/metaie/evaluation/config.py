@@ -15,7 +15,8 @@
       mixed: {folds: {models/fold-a: [conll2003], models/fold-b: [conll04]}}   # leave-out folds
     train: {epochs: 10, batch_size: 8, lr: 5.0e-5}            # metaie.training.TrainArgs fields
     test_limit: 300                      # seeded sub-sample of each test set (null = full; tables say so)
-    threshold: 0.5
+    threshold: 0.5                       # or per task family: {default: 0.5, re: 0.7} (families a run's task)
+    sweep_thresholds: [0.3, 0.7]         # also score each run at these (choose a threshold on a dev split)
     split: test
     max_length: null                     # windows of backbone start points (null: MetaConfig's)
     stride: null
@@ -88,6 +89,8 @@ class BenchmarkConfig:
     train: dict[str, Any] = field(default_factory=dict)   # TrainArgs fields the config sets (checked on load)
     test_limit: int | None = None
     threshold: float = 0.5
+    task_thresholds: dict[str, float] = field(default_factory=dict)   # per task family, over ``threshold``
+    sweep_thresholds: tuple[float, ...] = ()
     split: str = "test"
     max_length: int | None = None
     stride: int | None = None
@@ -96,13 +99,24 @@ class BenchmarkConfig:
     zero_shot: ZeroShotSpec = ZeroShotSpec()
     directory: str = "."                  # the config file's folder (relative model paths resolve from it)
 
-    def settings(self) -> dict[str, Any]:
-        """The shared settings a run's result depends on (recorded in every run file)."""
-        return {"test_limit": self.test_limit, "threshold": self.threshold, "split": self.split,
-                "max_length": self.max_length, "stride": self.stride}
+    def threshold_for(self, task: str | None) -> float:
+        """The decoding threshold of a run on a dataset of this task family."""
+        return self.task_thresholds.get(task or "", self.threshold)
+
+    def settings(self, task: str | None = None) -> dict[str, Any]:
+        """The settings a run's result depends on (recorded in every run file), for a dataset of ``task``."""
+        return {"test_limit": self.test_limit, "threshold": self.threshold_for(task), "split": self.split,
+                "max_length": self.max_length, "stride": self.stride,
+                **({"sweep_thresholds": list(self.sweep_thresholds)} if self.sweep_thresholds else {})}
+
+    def describe_threshold(self) -> str:
+        if not self.task_thresholds:
+            return f"threshold {self.threshold}"
+        return "threshold " + ", ".join(f"{t} {v}" for t, v in sorted(self.task_thresholds.items())) + \
+            f", other tasks {self.threshold}"
 
 
-_KEYS = {f.name for f in fields(BenchmarkConfig)} - {"directory"}
+_KEYS = ({f.name for f in fields(BenchmarkConfig)} - {"directory", "task_thresholds"})
 
 
 def load_config(path: str | Path) -> BenchmarkConfig:
@@ -135,7 +149,7 @@ def load_config(path: str | Path) -> BenchmarkConfig:
         start_points=start_points, datasets=datasets,
         shots=c.ints(raw, "shots", (5,), low=0), seeds=c.ints(raw, "seeds", (1, 2, 3), low=None),
         train=_train(c, raw.get("train")), test_limit=c.opt_int(raw, "test_limit"),
-        threshold=c.number(raw, "threshold", 0.5), split=c.text(raw, "split", "test"),
+        **_thresholds(c, raw), split=c.text(raw, "split", "test"),
         max_length=c.opt_int(raw, "max_length"), stride=c.opt_int(raw, "stride", low=0),
         data_root=c.opt_text(raw, "data_root"), device=c.opt_text(raw, "device"), zero_shot=zero,
         directory=str(p.parent))
@@ -173,10 +187,10 @@ class _Checker:
             raise self.fail(key, f"an integer >= {low} or null", v)
         return v
 
-    def number(self, d: dict, key: str, default: float) -> float:
+    def number(self, d: dict, key: str, default: float, where: str = "") -> float:
         v = d.get(key, default)
         if isinstance(v, bool) or not isinstance(v, int | float) or not 0 < v < 1:
-            raise self.fail(key, "a number between 0 and 1", v)
+            raise self.fail(where + str(key), "a number between 0 and 1", v)
         return float(v)
 
     def text(self, d: dict, key: str, default: str) -> str:
@@ -190,6 +204,28 @@ class _Checker:
         if v is not None and not isinstance(v, str):
             raise self.fail(key, "a string or null", v)
         return v
+
+
+def _thresholds(c: _Checker, raw: dict) -> dict[str, Any]:
+    """``threshold`` (a number, or task family -> number with an optional ``default``) and ``sweep_thresholds``."""
+    from ..tasks.registry import MAIN
+    t = raw.get("threshold")
+    per: dict[str, float] = {}
+    if isinstance(t, dict):
+        bad = set(map(str, t)) - set(MAIN) - {"default"}
+        if bad:
+            raise ConfigError(f"{c.path}: threshold: unknown task famil(ies) {sorted(bad)}; "
+                              f"known: default, {', '.join(sorted(MAIN))}")
+        per = {str(k): c.number(t, k, 0.5, where="threshold.") for k in t if k != "default"}
+        default = c.number(t, "default", 0.5, where="threshold.")
+    else:
+        default = c.number(raw, "threshold", 0.5)
+    sweep = raw.get("sweep_thresholds")
+    if sweep is not None and (not isinstance(sweep, list) or not sweep or not all(
+            isinstance(x, int | float) and not isinstance(x, bool) and 0 < x < 1 for x in sweep)):
+        raise c.fail("sweep_thresholds", "a non-empty list of numbers between 0 and 1", sweep)
+    return {"threshold": default, "task_thresholds": per,
+            "sweep_thresholds": tuple(sorted({float(x) for x in sweep or ()}))}
 
 
 def _start_point(c: _Checker, name: str, sp: Any, datasets: tuple[str, ...]) -> StartPointSpec:

@@ -139,6 +139,40 @@ def plot(summary: list[dict], out: Path) -> list[Path]:
     return paths
 
 
+def sweep_markdown(rows: list[dict]) -> str:
+    """F1 ×100 at each swept threshold: per dataset (mean over its runs) and per task family (mean over its
+    datasets), the best of each row in bold; empty where no run swept thresholds.
+
+    >>> rows = [{"dataset": d, "task": "re", "split": "dev", "by_threshold": {"0.5": {"f1": a}, "0.7": {"f1": b}}}
+    ...         for d, a, b in (("x", 0.1, 0.3), ("y", 0.2, 0.2))]
+    >>> print(sweep_markdown(rows).splitlines()[-1])
+    | **re (2 datasets)** | 15.0 | **25.0** |
+    """
+    per: dict[tuple[str, str], dict[float, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for r in rows:
+        for t, m in (r.get("by_threshold") or {}).items():
+            per[(r["task"], Path(r["dataset"]).name)][float(t)].append(m["f1"] * 100)
+    if not per:
+        return ""
+    ts = sorted({t for v in per.values() for t in v})
+
+    def line(name: str, vals: dict[float, float]) -> str:
+        best = max(vals.values())
+        return f"| {name} | " + " | ".join(
+            "" if t not in vals else (f"**{vals[t]:.1f}**" if vals[t] == best else f"{vals[t]:.1f}") for t in ts) + " |"
+
+    md = ["### Threshold sweep (F1 ×100 at each decoding threshold; choose on a dev split, never on test)", "",
+          "| dataset | " + " | ".join(f"{t:g}" for t in ts) + " |", "|---|" + "---|" * len(ts)]
+    for task in sorted({t for t, _ in per}):
+        names = sorted(d for t, d in per if t == task)
+        means = {d: {t: statistics.mean(v) for t, v in per[(task, d)].items()} for d in names}
+        md += [line(f"{d} ({task})", means[d]) for d in names]
+        common = [t for t in ts if all(t in means[d] for d in names)]
+        md.append(line(f"**{task} ({len(names)} dataset{'s' if len(names) > 1 else ''})**",
+                       {t: statistics.mean(means[d][t] for d in names) for t in common}))
+    return "\n".join(md) + "\n"
+
+
 def _header(rows: list[dict], out: Path, cfg: BenchmarkConfig | None, config: str | None, planned: int | None) -> str:
     """Which runs the report covers, and the settings they were made with."""
     md = f"This report covers every finished run in `{out / 'runs'}`: {len(rows)} run(s)"
@@ -149,7 +183,7 @@ def _header(rows: list[dict], out: Path, cfg: BenchmarkConfig | None, config: st
     if cfg:
         sps = "; ".join(f"{n}: " + sp.describe() for n, sp in cfg.start_points.items())
         md += (f"Start points — {sps}. Fine-tuning (the same for every start point): {cfg.train}; "
-               f"threshold {cfg.threshold}; split {cfg.split}.\n\n")
+               f"{cfg.describe_threshold()}; split {cfg.split}.\n\n")
     if len(other) > 1 or len(train) > 1:  # zero-shot runs have no fine-tuning settings to compare
         md += ("**The runs were made with different settings** (start point, fine-tuning, threshold, split or test "
                "sub-sample): each run file records its own under `settings`.\n\n")
@@ -167,6 +201,8 @@ def write_reports(rows: list[dict], out: Path, cfg: BenchmarkConfig | None = Non
     pngs = plot(summary, out)
     md = "## Few-shot results (micro F1 ×100, mean ± sd over seeds)\n\n" + _header(rows, out, cfg, config, planned)
     md += markdown(summary, list(cfg.start_points) if cfg else list(dict.fromkeys(r["start"] for r in rows)))
+    if sweep := sweep_markdown(rows):
+        md += "\n" + sweep
     md += "\n" + "\n".join(f"![{p.stem}]({p.name})" for p in pngs) + "\n"
     with atomic_open(out / "results.md", "w") as f:
         f.write(md)
