@@ -145,7 +145,8 @@ def run_one(cfg: BenchmarkConfig, r: dict) -> dict:
         mt = m if t == threshold else evaluate(model, r["dataset"], cfg.split, root=cfg.data_root, threshold=t,
                                                limit=cfg.test_limit)["metrics"][ev["main"]]
         sweep[f"{t:g}"] = {"f1": mt["f1"], "precision": mt["precision"], "recall": mt["recall"]}
-    return {**r, **({"by_threshold": sweep} if sweep else {}), "task": ev["task"], "metric": ev["main"], "f1": m["f1"], "precision": m["precision"],
+    return {**r, **({"by_threshold": sweep} if sweep else {}), "task": ev["task"], "metric": ev["main"],
+            "f1": m["f1"], "precision": m["precision"],
             "recall": m["recall"], "test_examples": ev["examples"], "test_in_split": ev["examples_in_split"],
             "subsampled": ev["subsampled"], "eval_seconds": ev["seconds"], "fit": fit_info, "metrics": ev["metrics"],
             "settings": run_settings(cfg, r)}
