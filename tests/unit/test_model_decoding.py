@@ -59,12 +59,12 @@ def test_trim_separators():
     from metaie.model.decoding import trim_separators
     text = 'Tom, of "Acme (UK)" [sic]; (1990)'
     assert trim_separators(text, 0, 4) == (0, 3)               # "Tom," -> "Tom"
-    assert trim_separators(text, 8, 19) == (9, 18)             # quotes off: 'Acme (UK)', its pair kept
-    assert trim_separators(text, 14, 18) == (15, 17)           # "(UK)": an enclosing pair comes off -> "UK"
+    assert trim_separators(text, 8, 19) == (8, 19)             # a quote pair stays: '"Acme (UK)"'
+    assert trim_separators(text, 8, 18) == (9, 18)             # a lone quote comes off: 'Acme (UK)'
+    assert trim_separators(text, 14, 18) == (14, 18)           # a bracket pair stays: "(UK)"
     assert trim_separators(text, 3, 4) == (4, 4)               # a lone comma: nothing left
-    assert trim_separators(text, 27, 33) == (28, 32)           # "(1990)" -> "1990"
     assert trim_separators(text, 28, 33) == (28, 32)           # "1990)": an unpaired bracket comes off
-    assert trim_separators(text, 20, 26) == (21, 24)           # "[sic];" -> "sic"
+    assert trim_separators(text, 21, 26) == (21, 24)           # "sic];" -> "sic"
     assert trim_separators("O'Brien's", 0, 9) == (0, 9)        # apostrophes stay
 
 
