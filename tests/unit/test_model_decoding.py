@@ -55,6 +55,30 @@ def test_snap_to_words():
     assert snap_to_words("Zoë's café", 0, 2) == (0, 3)  # accented letters are word characters
 
 
+def test_trim_separators():
+    from metaie.model.decoding import trim_separators
+    text = 'Tom, of "Acme (UK)" [sic]; (1990)'
+    assert trim_separators(text, 0, 4) == (0, 3)               # "Tom," -> "Tom"
+    assert trim_separators(text, 8, 19) == (8, 19)             # a quote pair stays: '"Acme (UK)"'
+    assert trim_separators(text, 8, 18) == (9, 18)             # a lone quote comes off: 'Acme (UK)'
+    assert trim_separators(text, 14, 18) == (14, 18)           # a bracket pair stays: "(UK)"
+    assert trim_separators(text, 3, 4) == (4, 4)               # a lone comma: nothing left
+    assert trim_separators(text, 28, 33) == (28, 32)           # "1990)": an unpaired bracket comes off
+    assert trim_separators(text, 21, 26) == (21, 24)           # "sic];" -> "sic"
+    assert trim_separators("O'Brien's", 0, 9) == (0, 9)        # apostrophes stay
+
+
+def test_query_spans_drop_edge_punctuation_and_empty_spans():
+    from metaie.model.tagger import query_spans
+    from metaie.records import Query
+
+    text = "born in Concord, California , now"
+    offs = [(0, 4), (5, 7), (8, 15), (15, 16), (17, 27), (28, 29), (30, 33)]
+    probs = p([.9, .05, .05], [.9, .05, .05], [.1, .8, .1], [.1, .1, .8], [.1, .8, .1], [.1, .8, .1], [.9, .05, .05])
+    spans = query_spans(Query("location", text), probs, offs, 0.5)
+    assert [s.text for s in spans] == ["Concord", "California"]
+
+
 def _resolve_pairwise(spans):
     """The rule stated plainly (every span against every kept span): the reference for the fast version."""
     kept = []

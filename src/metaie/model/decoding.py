@@ -66,6 +66,37 @@ def snap_to_words(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+_SEPARATORS = frozenset(",;:")
+_QUOTES = frozenset("\"`\u201c\u201d\u2018\u2019\u00ab\u00bb'")
+_OPEN = {"(": ")", "[": "]", "{": "}"}
+_CLOSE = {v: k for k, v in _OPEN.items()}
+
+
+def trim_separators(text: str, start: int, end: int) -> tuple[int, int]:
+    """Drop what no answer starts or ends with: spaces, separators (``, ; :``), a quote that is the span's only
+    quote, and a bracket whose partner is not inside the span. Returns ``start == end`` when nothing is left.
+    (It changes 12 of the 59,313 gold spans of the 18 public test sets, all a dangling comma or bracket:
+    ``python bench/gold_edges.py``.)
+
+    >>> text = 'born in Concord, California ("the Golden State") in 1990 (or 1991'
+    >>> [text[slice(*trim_separators(text, s, e))] for s, e in [(8, 16), (28, 48), (29, 47), (57, 65), (49, 57)]]
+    ['Concord', '("the Golden State")', '"the Golden State"', 'or 1991', 'in 1990']
+    >>> trim_separators("f(x) = 1", 0, 4)   # a bracket pair inside the span stays
+    (0, 4)
+    """
+    while start < end:
+        a, z = text[start], text[end - 1]
+        if a.isspace() or a in _SEPARATORS or a in _CLOSE or (a in _OPEN and _OPEN[a] not in text[start + 1:end]) \
+                or (a in _QUOTES and a != "'" and not _QUOTES.intersection(text[start + 1:end])):
+            start += 1
+        elif z.isspace() or z in _SEPARATORS or z in _OPEN or (z in _CLOSE and _CLOSE[z] not in text[start:end - 1]) \
+                or (z in _QUOTES and z not in "'\u2019" and not _QUOTES.intersection(text[start:end - 1])):
+            end -= 1
+        else:
+            break
+    return start, end
+
+
 def _wordish(ch: str) -> bool:
     """A letter or digit of a script written with spaces between words (not CJK, kana, hangul, Thai)."""
     if not ch.isalnum():

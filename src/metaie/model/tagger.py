@@ -28,7 +28,7 @@ from .backbone import (
     load_tokenizer,
     resolve_backbone,
 )
-from .decoding import decode_tokens, resolve_overlaps, snap_to_words
+from .decoding import decode_tokens, resolve_overlaps, snap_to_words, trim_separators
 from .encoding import Window, check_template, encode
 from .hub import CONFIG_NAME
 from .runner import Runner, TorchRunner
@@ -395,11 +395,12 @@ def merge_parts(parts_in, n_queries: int) -> list[tuple[np.ndarray, list[tuple[i
 
 def query_spans(q: Query, probs: np.ndarray, offs: list[tuple[int, int]], threshold: float,
                 snap_words: bool = True) -> list[Span]:
-    """Decode one query's merged probabilities into spans (widened to whole words with ``snap_words``)."""
+    """Decode one query's merged probabilities into spans; with ``snap_words`` each is widened to whole words and
+    loses the separators, quotes and unpaired brackets at its edges (a span of nothing else is dropped)."""
     spans = decode_tokens(probs, offs, threshold)
     if snap_words:
-        spans = [(*snap_to_words(q.text, s, e), sc) for s, e, sc in spans]
-    return [Span(s, e, q.label, q.text[s:e], sc) for s, e, sc in dict.fromkeys(spans)]
+        spans = [(*trim_separators(q.text, *snap_to_words(q.text, s, e)), sc) for s, e, sc in spans]
+    return [Span(s, e, q.label, q.text[s:e], sc) for s, e, sc in dict.fromkeys(spans) if e > s]
 
 
 def _torch_runner(directory: Path, device: str | None) -> TorchRunner:
