@@ -257,6 +257,7 @@ def test_benchmark_thresholds_per_family_and_sweep(tiny_tagger, tmp_path, capsys
     assert all(r["by_threshold"]["0.1"]["recall"] >= r["by_threshold"]["0.9"]["recall"] for r in runs.values())
     md = (out / "results.md").read_text()
     assert "Threshold sweep" in md and "| **re (1 dataset)** |" in md and "threshold re 0.2, other tasks 0.5" in md
+    assert "different settings" not in md  # each run holds its family's threshold: what the config gives it
     capsys.readouterr()
     main(["benchmark", "--config", str(path), "--out", str(out)])  # resumes: the same settings per family
     assert capsys.readouterr().out.count("cached") == 2
@@ -287,7 +288,9 @@ def test_benchmark_leave_out_folds(tiny_tagger, tmp_path):
     used = {p.name.split("__")[0]: json.loads(p.read_text())["settings"]["start_point"]["model"]
             for p in (out / "runs").glob("*.json")}
     assert used == {"tiny_ner": str(a), "tiny_re": str(b)}
-    assert f"leave-out folds ({a} for tiny_ner; {b} for tiny_re)" in (out / "results.md").read_text()
+    md = (out / "results.md").read_text()
+    assert f"leave-out folds ({a} for tiny_ner; {b} for tiny_re)" in md
+    assert "different settings" not in md  # before: two fold models read as runs made with different settings
     cfg["start_points"]["mixed"]["folds"][str(b)] = ["tiny_re", "tiny_ner"]
     path.write_text(yaml.safe_dump(cfg))
     from metaie.evaluation.benchmark import load_config

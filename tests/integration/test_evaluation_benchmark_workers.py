@@ -127,7 +127,7 @@ def test_report_covers_every_finished_run_of_the_folder(tmp_path, monkeypatch):
     md = (out / "results.md").read_text()
     assert "| rest14 | absa | aspect_polarity |" in md and "| d1 | ner | entity |" in md
     assert f"8 run(s), 7 of them planned by `{config}`" in md
-    assert "made with different settings" in md
+    assert "1 run(s) were made with different settings than" in md and "rest14__meta__k5__s1" in md
     (out / "runs" / "rest14__meta__k5__s1.json").unlink()
     benchmark.report_only(out, config)
     assert "different settings" not in (out / "results.md").read_text()

@@ -123,10 +123,10 @@ def test_killed_actor_loses_and_duplicates_nothing(cluster, model_dir, tmp_path)
     src = write_jsonl(tmp_path / "big.jsonl", 24, words=40)  # long texts: each shard takes a while
     out = tmp_path / "out"
     killed: list[int] = []
+    finished = threading.Event()  # watch until the run ends, not for a fixed time: a loaded machine starts Ray late
 
     def killer():
-        deadline = time.time() + 120
-        while time.time() < deadline and not killed:
+        while not finished.is_set() and not killed:
             for tmp in out.glob(".*.part") if out.exists() else []:
                 pid = int(tmp.name.rsplit(".", 2)[-2])
                 try:
@@ -139,9 +139,12 @@ def test_killed_actor_loses_and_duplicates_nothing(cluster, model_dir, tmp_path)
 
     t = threading.Thread(target=killer)
     t.start()
-    st = extract_files(model_dir, src, out, LABELS, threshold=0.3, shard_rows=4, chunk_size=1, actors=2,
-                       progress=False)
-    t.join()
+    try:
+        st = extract_files(model_dir, src, out, LABELS, threshold=0.3, shard_rows=4, chunk_size=1, actors=2,
+                           progress=False)
+    finally:
+        finished.set()
+        t.join()
     assert killed, "no actor was caught writing a shard"
     rows = read_shards(out)
     assert st.rows == 24 and len(rows) == 24

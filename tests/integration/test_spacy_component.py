@@ -27,7 +27,7 @@ def nlp_with(model_dir, **cfg):
 def test_ents_equal_extract_batch_spans(model_dir):
     nlp = nlp_with(model_dir)
     docs = list(nlp.pipe(TEXTS, batch_size=3))
-    want = nlp.get_pipe("metaie").model.extract_batch(TEXTS, LABELS, threshold=0.2)
+    want = nlp.get_pipe("metaie").meta_model.extract_batch(TEXTS, LABELS, threshold=0.2)
     assert sum(map(len, want)) > 0
     for doc, spans in zip(docs, want):
         assert [(e.start_char, e.end_char, e.label_) for e in doc.ents] == [s.key for s in spans]
@@ -131,3 +131,17 @@ def test_a_pipe_without_a_model_survives_spacys_protocol_checks():
     nlp.add_pipe("sentencizer")  # linking the components again probes every pipe
     with pytest.raises(ConfigError, match="set config 'model'"):
         nlp("Paris is big .")
+
+
+def test_spacys_protocol_checks_never_load_the_model(tmp_path):
+    """Before: ``model`` was a lazy property, so ``hasattr(pipe, "model")`` inside spaCy's protocol checks loaded
+    the model; during ``spacy.load`` that read the folder named in the saved config (before ``from_disk`` pointed
+    the pipe at the pipeline's own copy) and failed, under some PYTHONHASHSEED values, once that folder was gone."""
+    from spacy import ty
+    nlp = spacy.blank("en")
+    pipe = nlp.add_pipe("metaie", config={"model": str(tmp_path / "gone"), "labels": ["city"]})
+    for proto in (ty.ListenedToComponent, ty.TrainableComponent, ty.InitializableComponent):
+        isinstance(pipe, proto)            # probes every attribute of the protocol, in whatever order
+    assert not hasattr(pipe, "model") and pipe._model is None
+    nlp.add_pipe("sentencizer")
+    assert pipe._model is None

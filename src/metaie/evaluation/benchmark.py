@@ -232,7 +232,8 @@ def run_benchmark(config: str | Path, out: str | Path, log: Callable[[str], None
     rows = [done[run_key(r)] for r in runs if run_key(r) in done]
     if rows:
         every = finished_runs(out)
-        write_reports(every, out, cfg, config=str(config), planned=_planned(cfg, every))
+        write_reports(every, out, cfg, config=str(config), planned=_planned(cfg, every),
+                      differing=_differing(cfg, every))
     if failed:
         raise ConfigError(f"{len(failed)} run(s) failed (the others are done and reported):\n  " + "\n  ".join(failed))
     return rows
@@ -267,8 +268,22 @@ def report_only(out: str | Path, cfg_path: str | Path | None = None) -> list[dic
         raise ConfigError(f"{Path(out) / 'runs'}: no finished runs to report")
     cfg = load_config(cfg_path) if cfg_path else None
     write_reports(rows, Path(out), cfg, config=str(cfg_path) if cfg_path else None,
-                  planned=_planned(cfg, rows) if cfg else None)
+                  planned=_planned(cfg, rows) if cfg else None, differing=_differing(cfg, rows) if cfg else None)
     return rows
+
+
+def _differing(cfg: BenchmarkConfig, rows: list[dict]) -> list[str]:
+    """The finished runs whose settings are not the ones ``cfg`` gives a run of their dataset and start point
+    (start points it does not have included). Folds and per-family thresholds legitimately vary between runs."""
+    bad = []
+    for r in rows:
+        try:
+            differs = r["start"] not in cfg.start_points or bool(_stale(r, run_settings(cfg, r)))
+        except MetaIEError:  # a dataset the config cannot resolve
+            differs = True
+        if differs:
+            bad.append(run_key(r))
+    return bad
 
 
 def _planned(cfg: BenchmarkConfig, rows: list[dict]) -> int:

@@ -173,33 +173,44 @@ def sweep_markdown(rows: list[dict]) -> str:
     return "\n".join(md) + "\n"
 
 
-def _header(rows: list[dict], out: Path, cfg: BenchmarkConfig | None, config: str | None, planned: int | None) -> str:
-    """Which runs the report covers, and the settings they were made with."""
+def _header(rows: list[dict], out: Path, cfg: BenchmarkConfig | None, config: str | None, planned: int | None,
+            differing: list[str] | None) -> str:
+    """Which runs the report covers, and the settings they were made with. ``differing``: the runs whose settings
+    are not the ones ``cfg`` gives them (None without a config: then any two runs with different settings, leave-out
+    folds apart, raise the warning)."""
     md = f"This report covers every finished run in `{out / 'runs'}`: {len(rows)} run(s)"
     md += (f", {planned} of them planned by `{config}`.\n\n" if config and planned is not None else ".\n\n")
-    other = {json.dumps({k: v for k, v in (r.get("settings") or {}).items() if k != "train"}, sort_keys=True)
-             for r in rows}
-    train = {json.dumps((r.get("settings") or {}).get("train"), sort_keys=True) for r in rows if r["k"] > 0}
     if cfg:
         sps = "; ".join(f"{n}: " + sp.describe() for n, sp in cfg.start_points.items())
         md += (f"Start points — {sps}. Fine-tuning (the same for every start point): {cfg.train}; "
                f"{cfg.describe_threshold()}; split {cfg.split}.\n\n")
+    if differing is not None:
+        if differing:
+            shown = ", ".join(differing[:5]) + (f" and {len(differing) - 5} more" if len(differing) > 5 else "")
+            md += (f"**{len(differing)} run(s) were made with different settings than `{config}` gives them** "
+                   f"(start point, fine-tuning, threshold, split or test sub-sample): {shown}; each run file "
+                   "records its own under `settings`.\n\n")
+        return md
+    other = {json.dumps({k: v for k, v in (r.get("settings") or {}).items() if k not in ("train", "start_point")},
+                        sort_keys=True) for r in rows}
+    train = {json.dumps((r.get("settings") or {}).get("train"), sort_keys=True) for r in rows if r["k"] > 0}
     if len(other) > 1 or len(train) > 1:  # zero-shot runs have no fine-tuning settings to compare
-        md += ("**The runs were made with different settings** (start point, fine-tuning, threshold, split or test "
+        md += ("**The runs were made with different settings** (fine-tuning, threshold, split or test "
                "sub-sample): each run file records its own under `settings`.\n\n")
     return md
 
 
 def write_reports(rows: list[dict], out: Path, cfg: BenchmarkConfig | None = None, config: str | None = None,
-                  planned: int | None = None) -> None:
-    """runs.csv, summary.csv, results.md (which runs, ``planned`` of them by ``config``; the config's start points
-    and settings) and the plots."""
+                  planned: int | None = None, differing: list[str] | None = None) -> None:
+    """runs.csv, summary.csv, results.md (which runs, ``planned`` of them by ``config``, ``differing`` from its
+    settings; the config's start points and settings) and the plots."""
     _csv(out / "runs.csv", rows, ["dataset", "task", "start", "k", "seed", "metric", "f1", "precision", "recall",
                                   "test_examples", "test_in_split", "subsampled", "eval_seconds"])
     summary = summarise(rows)
     _csv(out / "summary.csv", _rounded(summary), list(summary[0]) if summary else ["dataset"])
     pngs = plot(summary, out)
-    md = "## Few-shot results (micro F1 ×100, mean ± sd over seeds)\n\n" + _header(rows, out, cfg, config, planned)
+    md = "## Few-shot results (micro F1 ×100, mean ± sd over seeds)\n\n"
+    md += _header(rows, out, cfg, config, planned, differing)
     md += markdown(summary, list(cfg.start_points) if cfg else list(dict.fromkeys(r["start"] for r in rows)))
     if sweep := sweep_markdown(rows):
         md += "\n" + sweep

@@ -36,10 +36,8 @@ for _name, _default, _cls in (("metaie_score", None, SpacySpan), ("metaie_relati
         _cls.set_extension(_name, default=_default)
 
 
-class NoModelError(ConfigError, AttributeError):
-    """No model configured. Also an AttributeError, so ``hasattr(pipe, "model")`` is False: spaCy's protocol
-    checks (``isinstance(pipe, ListenedToComponent)`` when a pipe is added) probe ``model`` in a hash-seeded order
-    and must not crash on a pipe whose model comes later."""
+class NoModelError(ConfigError):
+    """No model configured (config 'model')."""
 
 
 class MetaIEComponent:
@@ -60,8 +58,12 @@ class MetaIEComponent:
         self.unaligned = 0
 
     # ------------------------------------------------------------------ model
+    # Not named ``model``: spaCy's protocol checks (``isinstance(pipe, ListenedToComponent)``, run whenever a pipe
+    # is added or a pipeline loaded) probe ``hasattr(pipe, "model")`` in a hash-seeded order. A lazy ``model``
+    # property then loaded the model during ``spacy.load`` from the path in the saved config, before ``from_disk``
+    # pointed it at the pipeline's own copy, and failed when that original folder was gone.
     @property
-    def model(self) -> MetaIE:
+    def meta_model(self) -> MetaIE:
         """The MetaIE model, loaded on first use."""
         if self._model is None:
             if self.model_path is None:
@@ -72,12 +74,12 @@ class MetaIEComponent:
 
     def _predict(self, texts: list[str]):
         if self.schema is None:
-            spans = self.model.extract_batch(texts, self.labels, threshold=self.threshold,
+            spans = self.meta_model.extract_batch(texts, self.labels, threshold=self.threshold,
                                              batch_size=self.batch_size, allow_overlap=self.overlap)
             return [(s, []) for s in spans]
         if self._extractor is None:
             from ..pipeline import Extractor
-            self._extractor = Extractor(self.model, task=self.task, schema=self.schema, threshold=self.threshold,
+            self._extractor = Extractor(self.meta_model, task=self.task, schema=self.schema, threshold=self.threshold,
                                         batch_size=self.batch_size)
         return [example_parts(ex) for ex in self._extractor.extract_batch(texts)]
 
@@ -120,7 +122,7 @@ class MetaIEComponent:
     def to_disk(self, path: str | Path, exclude: Iterable[str] = ()) -> None:
         """Copy the model into ``path/model`` (the saved pipeline carries its model)."""
         Path(path).mkdir(parents=True, exist_ok=True)
-        self.model.save_pretrained(Path(path) / "model")
+        self.meta_model.save_pretrained(Path(path) / "model")
 
     def from_disk(self, path: str | Path, exclude: Iterable[str] = ()) -> MetaIEComponent:
         """Use the model copied by :meth:`to_disk`."""
