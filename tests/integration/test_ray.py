@@ -15,6 +15,10 @@ import pytest
 
 ray = pytest.importorskip("ray", reason="Ray is not installed: pip install 'metaie[ray]' runs these tests")
 
+# A Ray cluster's start-up and scheduling take minutes on a busy 2-core machine (measured: over 300 s for three of them
+# beside two meta-trainings); the suite-wide 300 s limit is for hangs, so these get more room.
+pytestmark = pytest.mark.timeout(900)
+
 from metaie.errors import ConfigError, DataFormatError  # noqa: E402
 from metaie.extract_stream import extract_file  # noqa: E402
 
