@@ -142,6 +142,8 @@ def test_tables_name_the_metric_round_sd_once_and_omit_sd_for_one_run():
     assert "| conll04 | re | relation | 2 | 50.0 ± 0.0 (n=2) |" in md
     assert "| aste_14lap | aste | triplet | 2 | 17.6 (n=1) |" in md
     assert "± 0.0 (n=1)" not in md
+    # Before: a dev-split benchmark's table headed its sample column "test"
+    assert "| dataset | task | metric | dev | meta |" in markdown(summarise(rows), split="dev")
 
 
 PUBLISHED = ["crossner_ai", "crossner_literature", "crossner_music", "crossner_politics", "crossner_science",

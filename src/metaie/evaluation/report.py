@@ -86,9 +86,9 @@ def _zero_shot_footer(part: list[dict], starts: list[str]) -> list[str]:
     return lines if len(lines) > 1 else []
 
 
-def markdown(summary: list[dict], order: list[str] | None = None) -> str:
+def markdown(summary: list[dict], order: list[str] | None = None, split: str = "test") -> str:
     """Tables: one per K (datasets x start points, mean ± sd F1, the metric named per row), zero-shot last;
-    sub-sampling stated.
+    sub-sampling stated, in a column named after the evaluated ``split``.
 
     Columns follow ``order`` (e.g. the config's start points), then any other start point by name.
     """
@@ -98,7 +98,7 @@ def markdown(summary: list[dict], order: list[str] | None = None) -> str:
         part = [s for s in summary if s["k"] == k]
         starts = sorted(dict.fromkeys(s["start"] for s in part), key=lambda s: (rank.get(s, len(rank)), s))
         title = "Zero-shot (no fine-tuning)" if k == 0 else f"K = {k} shots"
-        lines += [f"### {title}", "", "| dataset | task | metric | test | " + " | ".join(starts) + " |",
+        lines += [f"### {title}", "", f"| dataset | task | metric | {split} | " + " | ".join(starts) + " |",
                   "|---|---|---|---|" + "---|" * len(starts)]
         for d, task, metric in dict.fromkeys((s["dataset"], s["task"], s["metric"]) for s in part):
             cells = {s["start"]: s for s in part if (s["dataset"], s["task"], s["metric"]) == (d, task, metric)}
@@ -211,7 +211,8 @@ def write_reports(rows: list[dict], out: Path, cfg: BenchmarkConfig | None = Non
     pngs = plot(summary, out)
     md = "## Few-shot results (micro F1 ×100, mean ± sd over seeds)\n\n"
     md += _header(rows, out, cfg, config, planned, differing)
-    md += markdown(summary, list(cfg.start_points) if cfg else list(dict.fromkeys(r["start"] for r in rows)))
+    md += markdown(summary, list(cfg.start_points) if cfg else list(dict.fromkeys(r["start"] for r in rows)),
+                   split=cfg.split if cfg else "test")
     if sweep := sweep_markdown(rows):
         md += "\n" + sweep
     md += "\n" + "\n".join(f"![{p.stem}]({p.name})" for p in pngs) + "\n"
