@@ -42,6 +42,9 @@ def register(app: typer.Typer) -> None:
               seed: int = option(MetaTrainArgs, "seed"), max_steps: int = option(MetaTrainArgs, "max_steps"),
               max_length: int = option(MetaData, "max_length"), stride: int = option(MetaData, "stride"),
               dev_fraction: float = option(MetaData, "dev_fraction"),
+              query_template: str = typer.Option(None, help="How a label is phrased as the query, with the field "
+                                                            "{label} (e.g. 'find {label}'; default '{label}', "
+                                                            "or --init's); kept in the model"),
               neg_ratio: float = option(MetaData, "neg_ratio", help="Negative queries per positive label"),
               max_records: int = typer.Option(None, help="Train on a random sample of this many records"),
               queries: int = typer.Option(None, help="Sample the training queries to exactly this many "
@@ -96,7 +99,7 @@ def register(app: typer.Typer) -> None:
                       max_records=max_records, max_length=max_length, stride=stride, data_root=data_root,
                       sentences=not passages, queries=queries, mode=chosen, label_budget=label_budget,
                       pack_labels=pack_labels, pack_fill=pack_fill, head_lr_scale=head_lr_scale,
-                      share_prefix=share_prefix)
+                      share_prefix=share_prefix, query_template=query_template)
         if workers is not None:
             from ..ray.train import meta_train_ray
             r = meta_train_ray(sources, out, args, workers=workers, use_gpu=device == "cuda", address=ray_address,

@@ -106,7 +106,7 @@ def meta_train(data: Sequence[str | SourceSpec], out: str | Path, args: TrainArg
                device: str | None = None, queries: int | None = None, mode: str | None = None,
                label_budget: int | None = None, pack_labels: int = MetaData.pack_labels,
                pack_fill: float = MetaData.pack_fill, head_lr_scale: float = MetaData.head_lr_scale,
-               share_prefix: bool | None = None) -> FitResult:
+               share_prefix: bool | None = None, query_template: str | None = None) -> FitResult:
     """Meta-train a tagger on distillation data and save it to ``out`` (with ``manifest.json``).
 
     ``init`` continues from an existing metaie model (whose mode it keeps); otherwise a fresh head goes on
@@ -121,7 +121,7 @@ def meta_train(data: Sequence[str | SourceSpec], out: str | Path, args: TrainArg
                                                 max_dev_queries=max_dev_queries, device=device, queries=queries,
                                                 mode=mode, label_budget=label_budget, pack_labels=pack_labels,
                                                 pack_fill=pack_fill, head_lr_scale=head_lr_scale,
-                                                share_prefix=share_prefix)
+                                                share_prefix=share_prefix, query_template=query_template)
     result = fit(model, train_q, dev_q or None, args, out_dir=out, manifest_extra=extra)
     record_cost(Path(out), time.time() - t0)
     return result
@@ -136,9 +136,11 @@ def prepare_meta(data: Sequence[str | SourceSpec], args: TrainArgs, backbone: st
                  queries: int | None = None, mode: str | None = None, label_budget: int | None = None,
                  pack_labels: int = MetaData.pack_labels, pack_fill: float = MetaData.pack_fill,
                  head_lr_scale: float = MetaData.head_lr_scale,
-                 share_prefix: bool | None = None) -> tuple[Any, list[Query], list[Query], dict]:
+                 share_prefix: bool | None = None,
+                 query_template: str | None = None) -> tuple[Any, list[Query], list[Query], dict]:
     """Everything :func:`meta_train` does before ``fit``: (start model, training queries, held-out queries,
-    manifest extras). ``metaie.ray.train`` fits the same on several workers."""
+    manifest extras). ``metaie.ray.train`` fits the same on several workers. ``query_template`` phrases each
+    label as the query (``{label}`` by default; ``--init`` keeps its model's)."""
     from ..model.tagger import MetaIE
 
     t0 = time.time()
@@ -155,9 +157,15 @@ def prepare_meta(data: Sequence[str | SourceSpec], args: TrainArgs, backbone: st
         if mode is not None and mode != model.config.mode:
             raise ConfigError(f"--mode {mode}: the --init model {init} is a {model.config.mode} model; "
                               "a model keeps its mode (drop --mode, or start from --backbone)")
+        if query_template is not None and query_template != model.config.query_template:
+            raise ConfigError(f"--query-template {query_template!r}: the --init model {init} asks "
+                              f"{model.config.query_template!r}; a model keeps its query template "
+                              "(drop --query-template, or start from --backbone)")
     else:
         model = MetaIE.from_backbone(backbone, max_length=max_length, stride=stride, device=device, seed=args.seed,
-                                     mode=mode or MetaData.mode, label_budget=label_budget)
+                                     mode=mode or MetaData.mode, label_budget=label_budget,
+                                     query_template=MetaData.query_template if query_template is None
+                                     else query_template)
     if model.config.mode == "packed":
         model.config.pack_labels, model.config.pack_fill = pack_labels, pack_fill
         model.config.head_lr_scale = head_lr_scale
@@ -175,6 +183,7 @@ def prepare_meta(data: Sequence[str | SourceSpec], args: TrainArgs, backbone: st
              "train_queries": query_stats(train_q), "dev_queries_stats": query_stats(dev_q),
              "query_sampling": sampling, "neg_ratio": neg_ratio, "backbone": model.config.backbone, "init": init,
              "max_length": model.config.max_length, "stride": model.config.stride, "mode": model.config.mode,
+             "query_template": model.config.query_template,
              "unreachable_spans_in_first_2000_train_queries": n_unreach,
              "prepare_seconds": round(time.time() - t0, 2)}
     return model, train_q, dev_q, extra
