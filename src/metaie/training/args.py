@@ -90,7 +90,6 @@ class MetaData:
     neg_ratio: float = 1.0            # negative (absent-label) queries per positive label
     max_length: int = 128             # tokens per window
     stride: int = 32                  # tokens shared by consecutive windows of a long text
-    query_template: str = "{label}"   # how a label is phrased as the query (kept in the model's metaie.json)
     sentences: bool = True            # split bundled passages into sentences
     max_dev_queries: int = 2000       # held-out queries kept (a seeded sample beyond)
     mode: str = "per_label"           # per_label: one pass per (text, label); packed: one pass for many labels

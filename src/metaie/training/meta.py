@@ -164,8 +164,7 @@ def prepare_meta(data: Sequence[str | SourceSpec], args: TrainArgs, backbone: st
     else:
         model = MetaIE.from_backbone(backbone, max_length=max_length, stride=stride, device=device, seed=args.seed,
                                      mode=mode or MetaData.mode, label_budget=label_budget,
-                                     query_template=MetaData.query_template if query_template is None
-                                     else query_template)
+                                     **({} if query_template is None else {"query_template": query_template}))
     if model.config.mode == "packed":
         model.config.pack_labels, model.config.pack_fill = pack_labels, pack_fill
         model.config.head_lr_scale = head_lr_scale
