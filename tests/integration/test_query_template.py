@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
-import torch
+from interrupt import interrupt_at
 
 from metaie.cli.main import main
 from metaie.model.encoding import encode
@@ -63,15 +63,8 @@ def test_bad_template_and_resume_with_another_are_refused(tmp_path, tiny_bare_ba
     assert "query_template" in err and "{label}" in err and not (tmp_path / "bad").exists()
 
     out = tmp_path / "m"
-    real, calls = torch.nn.utils.clip_grad_norm_, [0]
-
-    def clip(*a, **k):  # Ctrl-C during the third optimiser step
-        calls[0] += 1
-        if calls[0] == 3:
-            raise KeyboardInterrupt
-        return real(*a, **k)
     with monkeypatch.context() as m:
-        m.setattr(torch.nn.utils, "clip_grad_norm_", clip)
+        interrupt_at(m, 3, KeyboardInterrupt())  # Ctrl-C during the third optimiser step
         with pytest.raises(SystemExit):
             main(cmd(tiny_bare_backbone, out, "--query-template", "query {label}"))
     err = one_line_error(capsys, cmd(tiny_bare_backbone, out))

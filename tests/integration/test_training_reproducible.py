@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from interrupt import interrupt_at
 from safetensors.torch import load_file
 
 from metaie.errors import ConfigError
@@ -31,18 +32,6 @@ def assert_same(a, b):
     assert a.keys() == b.keys()
     for k in a:
         assert torch.equal(a[k], b[k]), k
-
-
-def interrupt_at(monkeypatch, step, exc):
-    """Make the optimiser's clip step raise ``exc`` at optimiser step ``step`` (1-based)."""
-    real, calls = torch.nn.utils.clip_grad_norm_, [0]
-
-    def clip(*a, **k):
-        calls[0] += 1
-        if calls[0] == step:
-            raise exc
-        return real(*a, **k)
-    monkeypatch.setattr(torch.nn.utils, "clip_grad_norm_", clip)
 
 
 def test_same_command_same_weights(tmp_path, tiny_bare_backbone):
