@@ -1,5 +1,6 @@
 """`metaie train --query-template`: the label's phrasing is trained with, kept in the model and its manifest, used
-at extraction, refused on --init with another, refused on a resume with another, and checked on the command line."""
+at extraction and fine-tuning, refused on --init with another, refused on a resume with another, and checked on
+the command line."""
 import json
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from metaie.model.tagger import MetaIE
 pytestmark = [pytest.mark.slow]  # trains twice
 
 FIX = Path(__file__).parents[1] / "fixtures" / "core"
+TINY_NER = Path(__file__).parents[1] / "fixtures" / "tasks" / "tiny_ner"
 
 
 def cmd(backbone, out, *extra):
@@ -56,6 +58,14 @@ def test_query_template_is_trained_kept_and_used(tmp_path, tiny_bare_backbone, c
     assert "--query-template '{label}'" in err and "'query {label}'" in err and not (tmp_path / "n").exists()
     main(cmd(tiny_bare_backbone, tmp_path / "n", "--init", str(out)))
     assert MetaIE.from_pretrained(tmp_path / "n", device="cpu").config.query_template == "query {label}"
+
+    # fine-tuning trains its shots through the start model's template and keeps it in the adapted model
+    seen.clear()
+    main(["finetune", "--model", str(out), "--task", "ner", "--data", str(TINY_NER), "--shots", "1",
+          "--out", str(tmp_path / "ft"), "--max-steps", "1", "--threads", "1"])
+    assert seen and all(toks[1] == "query" for toks in seen), seen[:2]
+    tuned = MetaIE.from_pretrained(tmp_path / "ft", device="cpu")
+    assert tuned.config.query_template == "query {label}"
 
 
 def test_bad_template_and_resume_with_another_are_refused(tmp_path, tiny_bare_backbone, capsys, monkeypatch):
