@@ -2,10 +2,11 @@
 
 Each model's token probabilities are computed once per (label, text) and decoded at every threshold, through the
 same ``evaluate`` (Extractor, scorer, seeded sub-sample) that ``metaie benchmark`` runs. The threshold of each
-model is the one with the best mean F1 over the dev sets of ``--dev`` (default: the CrossNER dev sets; MIT Movie
-and Restaurant have no dev split); test F1 is reported at every threshold, the chosen one marked. For a leave-out
-zero-shot start point, choose on datasets it did not see and that are not evaluated, so that no CrossNER or MIT
-data is read before the test: ``--dev conll2003,wnut2017,jnlpba``.
+model (and, with ``--extend-ratios``, the decoding's extend ratio) is the one with the best mean F1 over the dev
+sets of ``--dev`` (default: the CrossNER dev sets; MIT Movie and Restaurant have no dev split); test F1 is reported
+at every setting, the chosen one marked. For a leave-out zero-shot start point, choose on datasets it did not see
+and that are not evaluated, so that no CrossNER or MIT data is read before the test:
+``--dev conll2003,wnut2017,jnlpba``.
 
     METAIE_DATA=../shared/data python bench/zeroshot_thresholds.py models/q12k-per_label models/q12k-packed \\
         --limit 200 --threads 1 --json results/zeroshot_thresholds.json
@@ -37,13 +38,16 @@ class Cached:
     def __init__(self, model: MetaIE, batch_size: int):
         self.model, self.batch_size, self.cache = model, batch_size, {}
 
+    extend_ratio = 1.0  # set per decoding by main(); the model's own by default
+
     def predict_queries(self, queries, threshold=0.5, batch_size=None, snap_words=True):
         todo = list(dict.fromkeys((q.label, q.text) for q in queries if q.text.strip()
                                   and (q.label, q.text) not in self.cache))
         if todo:
             got = self.model.query_probs([k[0] for k in todo], [k[1] for k in todo], self.batch_size)
             self.cache.update(zip(todo, got))
-        return [query_spans(q, *self.cache[(q.label, q.text)], threshold, snap_words) if q.text.strip() else []
+        return [query_spans(q, *self.cache[(q.label, q.text)], threshold, snap_words, self.extend_ratio)
+                if q.text.strip() else []
                 for q in queries]
 
 
@@ -56,35 +60,43 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--json", default=None)
     ap.add_argument("--dev", default=",".join(DEV), help="datasets whose dev splits choose the threshold")
+    ap.add_argument("--extend-ratios", default=None,
+                    help="decode at each of these extend ratios too (default: each model's own); results are then "
+                         "keyed THRESHOLDxRATIO")
     a = ap.parse_args()
     dev = [d for d in a.dev.split(",") if d]
     set_threads(a.threads)
     ts = [float(x) for x in a.thresholds.split(",")]
-    out: dict = {"limit": a.limit, "thresholds": ts, "dev": dev, "models": {}}
+    ratios = [float(x) for x in a.extend_ratios.split(",")] if a.extend_ratios else [None]
+    settings = {(str(t) if r is None else f"{t}x{r}"): (t, r) for r in ratios for t in ts}
+    out: dict = {"limit": a.limit, "thresholds": ts, "extend_ratios": ratios, "dev": dev, "models": {}}
     for path in a.models:
         cached = Cached(MetaIE.from_pretrained(path, device="cpu"), a.batch_size)
-        res: dict = {"mode": cached.model.config.mode, "dev": {}, "test": {}, "seconds": {}}
+        own = cached.model.config.extend_ratio
+        res: dict = {"mode": cached.model.config.mode, "extend_ratio": own, "dev": {}, "test": {}, "seconds": {}}
         for split, names in (("dev", dev), ("test", TEST)):
             t0 = time.time()
             for d in names:
-                res[split][d] = {str(t): round(100 * evaluate(cached, d, split, threshold=t, limit=a.limit)["f1"], 2)
-                                 for t in ts}
+                res[split][d] = {}
+                for key, (t, r) in settings.items():
+                    cached.extend_ratio = own if r is None else r
+                    res[split][d][key] = round(100 * evaluate(cached, d, split, threshold=t, limit=a.limit)["f1"], 2)
                 print(f"{path} {split} {d}: {res[split][d]}", file=sys.stderr, flush=True)
             res["seconds"][split] = round(time.time() - t0, 1)
-        dev_mean = {str(t): round(statistics.mean(res["dev"][d][str(t)] for d in dev), 2) for t in ts}
-        test_mean = {str(t): round(statistics.mean(res["test"][d][str(t)] for d in TEST), 2) for t in ts}
-        best = max(ts, key=lambda t: (dev_mean[str(t)], -abs(t - 0.5)))
-        res.update(dev_mean=dev_mean, test_mean=test_mean, chosen=best, test_at_chosen=test_mean[str(best)])
+        dev_mean = {k: round(statistics.mean(res["dev"][d][k] for d in dev), 2) for k in settings}
+        test_mean = {k: round(statistics.mean(res["test"][d][k] for d in TEST), 2) for k in settings}
+        best = max(settings, key=lambda k: (dev_mean[k], -abs(settings[k][0] - 0.5)))
+        res.update(dev_mean=dev_mean, test_mean=test_mean, chosen=best, test_at_chosen=test_mean[best])
         out["models"][path] = res
     print("| model | mode | threshold (dev) | " + " | ".join(TEST) + " | average |")
     print("|---|---|---:|" + "---:|" * (len(TEST) + 1))
     for path, r in out["models"].items():
-        t = str(r["chosen"])
+        t = r["chosen"]
         print(f"| {path} | {r['mode']} | {t} | " + " | ".join(f"{r['test'][d][t]:.1f}" for d in TEST)
               + f" | **{r['test_at_chosen']:.1f}** |")
     print("\nTest average at every threshold (dev average in brackets):")
     for path, r in out["models"].items():
-        print(f"{path}: " + ", ".join(f"{t}: {r['test_mean'][str(t)]:.1f} ({r['dev_mean'][str(t)]:.1f})" for t in ts))
+        print(f"{path}: " + ", ".join(f"{k}: {r['test_mean'][k]:.1f} ({r['dev_mean'][k]:.1f})" for k in settings))
     if a.json:
         Path(a.json).parent.mkdir(parents=True, exist_ok=True)
         Path(a.json).write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")

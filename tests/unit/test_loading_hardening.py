@@ -9,7 +9,7 @@ import pytest
 from metaie.errors import ConfigError, DataFormatError, ModelLoadError
 from metaie.jsonl import write_json
 from metaie.model.encoding import check_template
-from metaie.model.tagger import MetaIE
+from metaie.model.tagger import EXTEND_RATIO, LEGACY_EXTEND_RATIO, MetaIE
 from metaie.sources.distill_set import record_from_dict
 
 
@@ -78,3 +78,13 @@ def test_saved_outputs_follow_the_umask(tmp_path, tiny_tagger, umask):
     assert {p.name: mode(p) for p in model.iterdir()} == {p.name: 0o666 & ~umask for p in model.iterdir()}
     assert "model.safetensors" in {p.name for p in model.iterdir()}
     assert mode(tmp_path / "r.json") == 0o666 & ~umask
+
+
+def test_extend_ratio_new_legacy_and_bad(saved, tiny_backbone):
+    assert MetaIE.from_pretrained(saved).config.extend_ratio == EXTEND_RATIO  # a new model keeps the new rule
+    edit_config(saved, lambda cfg: {k: v for k, v in cfg.items() if k != "extend_ratio"})
+    assert MetaIE.from_pretrained(saved).config.extend_ratio == LEGACY_EXTEND_RATIO == 1.0  # decodes as it did
+    for bad in (0, -0.5, 1.5, "0.5", True, None):
+        path = edit_config(saved, lambda cfg, bad=bad: {**cfg, "extend_ratio": bad})
+        with pytest.raises(ModelLoadError, match=f"^{path}: extend_ratio must be a number in \\(0, 1\\]"):
+            MetaIE.from_pretrained(saved)

@@ -33,6 +33,31 @@ def test_threshold_monotone():
     assert decode_tokens(probs, OFFS, 0.95) == []
 
 
+def test_extend_grows_confident_spans_and_keeps_no_weak_one():
+    # a confident token, a weak continuation (0.3 inside), outside, then a weak span of its own (0.4 inside)
+    probs = p([.2, .7, .1], [.7, .1, .2], [.9, .05, .05], [.6, .3, .1], [.9, .05, .05])
+    assert decode_tokens(probs, OFFS, 0.5) == [(0, 3, 0.8)]
+    assert decode_tokens(probs, OFFS, 0.5, extend=0.25) == [(0, 7, 0.55)]     # the weak 4th token forms no span
+    assert decode_tokens(probs, OFFS, 0.5, extend=0.5) == decode_tokens(probs, OFFS, 0.5)
+    assert decode_tokens(probs, OFFS, 0.5, extend=0.9) == decode_tokens(probs, OFFS, 0.5)  # never above threshold
+    # a B inside the lower band still opens a new span; that span is kept only if it reaches the threshold
+    probs = p([.2, .7, .1], [.7, .25, .05], [.4, .1, .5], [.9, .05, .05], [.9, .05, .05])
+    assert decode_tokens(probs, OFFS, 0.5, extend=0.25) == [(0, 3, 0.8), (4, 10, 0.45)]
+
+
+def test_extend_keeps_every_strict_token_and_adds_no_span():
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        probs = rng.dirichlet([1, 1, 1], size=5).astype(np.float32)
+        strict = decode_tokens(probs, OFFS, 0.5)
+        loose = decode_tokens(probs, OFFS, 0.5, extend=0.3)
+        # every strict token is in a loose span; every loose span holds a token that reaches the threshold
+        inside = [(s, e) for (s, e), q in zip(OFFS, probs) if 1 - q[0] >= 0.5]
+        assert all(any(a <= s and e <= b for a, b, _ in loose) for s, e in inside)
+        assert all(any(a <= s and e <= b for s, e in inside) for a, b, _ in loose)
+        assert len(loose) <= len(strict)  # a strict span lies in one loose span; loose spans may join several
+
+
 def test_empty():
     assert decode_tokens(np.zeros((0, 3)), []) == []
 

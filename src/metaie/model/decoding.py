@@ -14,22 +14,29 @@ O, B, I = 0, 1, 2  # noqa: E741 - the tag names themselves
 TAGS = ("O", "B", "I")
 
 
-def decode_tokens(probs: np.ndarray, offsets: Sequence[tuple[int, int]], threshold: float = 0.5
-                  ) -> list[tuple[int, int, float]]:
+def decode_tokens(probs: np.ndarray, offsets: Sequence[tuple[int, int]], threshold: float = 0.5,
+                  extend: float | None = None) -> list[tuple[int, int, float]]:
     """Turn one query's token probabilities into (start, end, score) character spans.
 
-    A token is inside a span when ``1 - p(O) >= threshold``; it opens a new span when ``p(B) >= p(I)``
-    or when the previous token is outside (a lenient I). A span's score is the mean of ``1 - p(O)``
-    over its tokens. ``offsets`` are the tokens' character offsets, in text order.
+    A token is inside a span when ``1 - p(O) >= extend`` (``extend`` defaults to ``threshold``); it opens a new
+    span when ``p(B) >= p(I)`` or when the previous token is outside (a lenient I). A span is kept when one of its
+    tokens reaches ``threshold`` (hysteresis: a confident token's neighbours join it at the lower ``extend``).
+    A span's score is the mean of ``1 - p(O)`` over its tokens. ``offsets`` are the tokens' character offsets,
+    in text order.
 
     >>> p = np.array([[.1, .8, .1], [.2, .1, .7], [.9, .05, .05], [.1, .85, .05]])
     >>> decode_tokens(p, [(0, 3), (4, 7), (8, 10), (11, 16)])
     [(0, 7, 0.85), (11, 16, 0.9)]
+    >>> q = np.array([[.3, .6, .1], [.6, .1, .3], [.8, .1, .1], [.7, .2, .1]])  # a weak 2nd token, a weak 4th
+    >>> offs = [(0, 3), (4, 7), (8, 10), (11, 16)]
+    >>> decode_tokens(q, offs, threshold=.5), decode_tokens(q, offs, threshold=.5, extend=.25)
+    ([(0, 3, 0.7)], [(0, 7, 0.55)])
     """
     out: list[tuple[int, int, float]] = []
     if len(probs) == 0:
         return out
     probs = np.asarray(probs)
+    low = threshold if extend is None else min(extend, threshold)
     inside_all = (1.0 - probs[:, O].astype(np.float64)).tolist()   # plain floats: no numpy call per token
     opens = (probs[:, B] >= probs[:, I]).tolist()
     start = end = -1
@@ -37,11 +44,12 @@ def decode_tokens(probs: np.ndarray, offsets: Sequence[tuple[int, int]], thresho
 
     def close() -> None:
         if scores:
-            out.append((start, end, round(sum(scores) / len(scores), 6)))
+            if low >= threshold or max(scores) >= threshold:
+                out.append((start, end, round(sum(scores) / len(scores), 6)))
             scores.clear()
 
     for (s, e), inside, b in zip(offsets, inside_all, opens):
-        if inside < threshold:
+        if inside < low:
             close()
             continue
         if not scores or b:

@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     from transformers import PreTrainedModel
 
 FORMAT_VERSION = 1
+EXTEND_RATIO = 0.5         # new models' decoding (chosen on dev splits: docs/results.md, "Decoding with hysteresis")
+LEGACY_EXTEND_RATIO = 1.0  # a metaie.json written before extend_ratio existed decodes as it did then
 MODES = ("per_label", "packed")
 
 
@@ -53,6 +55,9 @@ class MetaConfig:
     labels: list[str] = field(default_factory=list)   # labels it was trained or tuned on (most frequent first)
     task: str | None = None
     mode: str = "per_label"           # per_label (one pass per label) | packed (one pass for many labels)
+    # decoding: a token joins a span whose some token reaches the threshold at threshold * extend_ratio
+    # (1.0: every token must reach the threshold); chosen on dev splits, docs/results.md
+    extend_ratio: float = EXTEND_RATIO
     # packed mode only (metaie.model.packed): label-prefix tokens per window, the marker token before each
     # label, the width of the (token, label) scoring head, and how training packs a text's labels
     label_budget: int = 256
@@ -80,6 +85,7 @@ class MetaConfig:
             raise ModelLoadError(f"{path}: format_version {data.get('format_version')!r} is not supported "
                                  f"(this metaie reads version {FORMAT_VERSION})")
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        known.setdefault("extend_ratio", LEGACY_EXTEND_RATIO)
         cfg = cls(**known)
         try:
             cfg.check()
@@ -109,6 +115,9 @@ class MetaConfig:
                     raise ConfigError(f"{name} must be a non-negative number, not {v!r}")
         if not isinstance(self.labels, list) or not all(isinstance(x, str) for x in self.labels):
             raise ConfigError("labels must be a list of strings")
+        r = self.extend_ratio
+        if not isinstance(r, (int, float)) or isinstance(r, bool) or not 0 < r <= 1:
+            raise ConfigError(f"extend_ratio must be a number in (0, 1], not {r!r}")
         check_template(self.query_template)
         return self
 
@@ -305,7 +314,7 @@ class MetaIE:
             return results
         qp = self.query_probs([queries[i].label for i in live], [queries[i].text for i in live], batch_size)
         for i, (probs, offs) in zip(live, qp):
-            results[i] = query_spans(queries[i], probs, offs, threshold, snap_words)
+            results[i] = query_spans(queries[i], probs, offs, threshold, snap_words, self.config.extend_ratio)
         return results
 
     def plan(self, texts: Sequence[str], labels: Sequence[str] | Sequence[Sequence[str]]) -> Plan:
@@ -323,7 +332,7 @@ class MetaIE:
         """Spans per text from the probabilities of ``plan.windows`` (in the same order)."""
         answers: list[list[Span]] = [[] for _ in plan.queries]
         for i, (p, offs) in zip(plan.live, self.merge(plan.windows, probs, len(plan.live))):
-            answers[i] = query_spans(plan.queries[i], p, offs, threshold)
+            answers[i] = query_spans(plan.queries[i], p, offs, threshold, extend_ratio=self.config.extend_ratio)
         out: list[list[Span]] = []
         k = 0
         for labs in plan.per_text:
@@ -394,10 +403,11 @@ def merge_parts(parts_in, n_queries: int) -> list[tuple[np.ndarray, list[tuple[i
 
 
 def query_spans(q: Query, probs: np.ndarray, offs: list[tuple[int, int]], threshold: float,
-                snap_words: bool = True) -> list[Span]:
-    """Decode one query's merged probabilities into spans; with ``snap_words`` each is widened to whole words and
-    loses the separators, quotes and unpaired brackets at its edges (a span of nothing else is dropped)."""
-    spans = decode_tokens(probs, offs, threshold)
+                snap_words: bool = True, extend_ratio: float = 1.0) -> list[Span]:
+    """Decode one query's merged probabilities into spans (tokens join a span at ``threshold * extend_ratio``);
+    with ``snap_words`` each is widened to whole words and loses the separators, quotes and unpaired brackets at
+    its edges (a span of nothing else is dropped)."""
+    spans = decode_tokens(probs, offs, threshold, threshold * extend_ratio)
     if snap_words:
         spans = [(*trim_separators(q.text, *snap_to_words(q.text, s, e)), sc) for s, e, sc in spans]
     return [Span(s, e, q.label, q.text[s:e], sc) for s, e, sc in dict.fromkeys(spans) if e > s]
