@@ -34,7 +34,7 @@ def test_health_info_docs_page(client):
     info = client.get("/info").json()
     assert info["model"] == "tiny" and info["labels"] == ["person", "location"] and info["backend"] == "torch"
     assert info["limits"]["max_texts"] == 4
-    assert info["mode"] == "per_label"
+    assert info["mode"] == "per_label" and info["extend_ratio"] == 0.5  # the fixture's model is a new one
     assert "/extract" in client.get("/openapi.json").json()["paths"]
     assert client.get("/docs").status_code == 200
     page = client.get("/")

@@ -150,7 +150,8 @@ def create_app(model, model_name: str = "", limits: Limits | None = None, max_ba
         return {"model": model_name, "backbone": cfg.backbone, "labels": list(cfg.labels), "task": cfg.task,
                 "backend": "onnx" if getattr(model, "session", None) is not None else "torch",
                 "variant": getattr(model, "variant", None), "max_length": cfg.max_length, "stride": cfg.stride,
-                "query_template": cfg.query_template, "mode": cfg.mode, "limits": asdict(limits),
+                "query_template": cfg.query_template, "extend_ratio": cfg.extend_ratio, "mode": cfg.mode,
+                "limits": asdict(limits),
                 "version": __version__}
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
