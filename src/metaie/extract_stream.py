@@ -18,7 +18,7 @@ import json
 import os
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, is_dataclass
 from pathlib import Path
 
 from .errors import ConfigError, DataFormatError
@@ -70,7 +70,8 @@ def model_identity(model, model_dir: str | os.PathLike | None = None) -> dict:
     """Which model writes the spans: its directory, a sha256 of its files (or weights), backend and variant.
 
     The hash covers every file of the directory but ``manifest.json`` (a training report), so a retrained,
-    re-exported or edited model is another model even at the same path.
+    re-exported or edited model is another model even at the same path; without a directory, the weights and the
+    in-memory config (a changed ``config.extend_ratio`` or template is another model too).
     """
     backend = "onnx" if getattr(model, "session", None) is not None else "torch"
     if model_dir is not None and Path(model_dir).is_dir():
@@ -81,6 +82,9 @@ def model_identity(model, model_dir: str | os.PathLike | None = None) -> dict:
     else:
         for name, t in model.model.state_dict().items():
             h.update(name.encode() + b"\0" + t.detach().cpu().contiguous().numpy().tobytes())
+    cfg = getattr(model, "config", None)
+    if is_dataclass(cfg) and not isinstance(cfg, type):  # how it queries and decodes (template, extend ratio, ...)
+        h.update(json.dumps(asdict(cfg), sort_keys=True, default=str).encode())
     return {"path": str(model_dir) if model_dir is not None else None, "sha256": h.hexdigest(),
             "backend": backend, "variant": getattr(model, "variant", None)}
 

@@ -178,6 +178,26 @@ def test_resume_refuses_another_model_or_backend(tiny_tagger, tmp_path, tiny_bac
     assert (stats.skipped, stats.written) == (8, 12) and read_out(out) == rows
 
 
+def test_resume_refuses_the_same_weights_decoding_otherwise(tiny_tagger, tmp_path):
+    """A model object without a directory is named by its weights and its config: another decoding is another model."""
+    src = write_input(tmp_path / "in.jsonl")
+    out = tmp_path / "out.jsonl"
+    extract_file(tiny_tagger, src, out, LABELS, threshold=0.3, chunk_size=4, progress=False)
+    rows = read_out(out)
+    with open(out, "w", encoding="utf-8") as f:  # as if stopped after 8 lines
+        f.writelines(json.dumps(r) + "\n" for r in rows[:8])
+    ratio = tiny_tagger.config.extend_ratio
+    try:
+        tiny_tagger.config.extend_ratio = 1.0 if ratio != 1.0 else 0.5
+        with pytest.raises(ConfigError, match="mixing two models"):
+            extract_file(tiny_tagger, src, out, LABELS, threshold=0.3, progress=False)
+    finally:
+        tiny_tagger.config.extend_ratio = ratio
+    assert len(read_out(out)) == 8  # nothing was appended
+    stats = extract_file(tiny_tagger, src, out, LABELS, threshold=0.3, progress=False)
+    assert (stats.skipped, stats.written) == (8, 12) and read_out(out) == rows
+
+
 BAD_LINES = [("[1, 2]", "expected a JSON object"), ('{"id": "x"}', "field 'text' must be a string"),
              ('{"text": "tom \\ud800 ."}', "lone surrogate")]
 
