@@ -269,6 +269,30 @@ def test_benchmark_thresholds_per_family_and_sweep(tiny_tagger, tmp_path, capsys
     assert "tiny_re__meta__k0__s1.json: threshold: run 0.2, config 0.3" in err and "tiny_ner" not in err
 
 
+def test_benchmark_extend_ratio_overrides_the_models_and_is_a_run_setting(tiny_tagger, tmp_path, capsys):
+    """`extend_ratio` in the config decodes every run at that ratio (recorded in the run and its settings);
+    absent, each model decodes at its own; a cached run made at another ratio is refused."""
+    meta = tiny_tagger.save_pretrained(tmp_path / "meta")
+    cfg = {"datasets": [str(TINY_NER)], "shots": [0], "seeds": [1], "test_limit": 3,
+           "start_points": {"meta": {"model": str(meta)}}}
+    path = tmp_path / "b.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    main(["benchmark", "--config", str(path), "--out", str(tmp_path / "own")])
+    own = json.loads(next((tmp_path / "own" / "runs").glob("*.json")).read_text())
+    assert own["extend_ratio"] == tiny_tagger.config.extend_ratio and "extend_ratio" not in own["settings"]
+    cfg["extend_ratio"] = 1.0
+    path.write_text(yaml.safe_dump(cfg))
+    main(["benchmark", "--config", str(path), "--out", str(tmp_path / "set")])
+    run = json.loads(next((tmp_path / "set" / "runs").glob("*.json")).read_text())
+    assert run["extend_ratio"] == 1.0 and run["settings"]["extend_ratio"] == 1.0
+    cfg["extend_ratio"] = 0.25
+    path.write_text(yaml.safe_dump(cfg))
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        main(["benchmark", "--config", str(path), "--out", str(tmp_path / "set")])
+    assert "extend_ratio: run 1.0, config 0.25" in capsys.readouterr().err
+
+
 def _two_folds(tmp_path, a, b):
     """A benchmark config (written to b.yaml) whose `mixed` start point is fold a for tiny_ner, fold b for tiny_re."""
     cfg = {"datasets": [str(TINY_NER), str(TINY_RE)], "shots": [1], "seeds": [1],

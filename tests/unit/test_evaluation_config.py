@@ -38,6 +38,8 @@ def test_defaults_live_in_the_dataclass(tmp_path):
     ({"threshold": {"relations": 0.7}}, "threshold: unknown task famil(ies) ['relations']; known: default,"),
     ({"threshold": {"re": 2}}, "threshold.re must be a number between 0 and 1 (found 2)"),
     ({"sweep_thresholds": [0.3, 1.0]}, "sweep_thresholds must be a non-empty list of numbers between 0 and 1"),
+    ({"extend_ratio": 0}, "extend_ratio must be a number in (0, 1] or null (found 0)"),
+    ({"extend_ratio": "half"}, "extend_ratio must be a number in (0, 1] or null (found 'half')"),
     ({"sweep_thresholds": 0.3}, "sweep_thresholds must be a non-empty list of numbers between 0 and 1"),
 ])
 def test_bad_values_name_the_file_and_the_key(tmp_path, bad, message):

@@ -137,6 +137,8 @@ def run_one(cfg: BenchmarkConfig, r: dict) -> dict:
         fit_info = {**info, "train_seconds": round(res.seconds, 2), "steps": res.steps}
     else:
         model = sp.load(device=cfg.device, **windows)
+    if cfg.extend_ratio is not None:  # the config's decoding over the model's own (fine-tuning is unchanged)
+        model.config.extend_ratio = cfg.extend_ratio
     threshold = cfg.threshold_for(_task(cfg, r["dataset"]))
     ev = evaluate(model, r["dataset"], cfg.split, root=cfg.data_root, threshold=threshold, limit=cfg.test_limit)
     m = ev["metrics"][ev["main"]]
@@ -149,7 +151,7 @@ def run_one(cfg: BenchmarkConfig, r: dict) -> dict:
             "f1": m["f1"], "precision": m["precision"],
             "recall": m["recall"], "test_examples": ev["examples"], "test_in_split": ev["examples_in_split"],
             "subsampled": ev["subsampled"], "eval_seconds": ev["seconds"], "fit": fit_info, "metrics": ev["metrics"],
-            "settings": run_settings(cfg, r)}
+            "extend_ratio": model.config.extend_ratio, "settings": run_settings(cfg, r)}
 
 
 def _claim(lock: Path) -> bool:

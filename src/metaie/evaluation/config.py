@@ -17,6 +17,7 @@
     test_limit: 300                      # seeded sub-sample of each test set (null = full; tables say so)
     threshold: 0.5                       # or per task family: {default: 0.5, re: 0.7} (families a run's task)
     sweep_thresholds: [0.3, 0.7]         # also score each run at these (choose a threshold on a dev split)
+    extend_ratio: null                   # decode every run at this extend ratio (null: each model's metaie.json)
     split: test
     max_length: null                     # windows of backbone start points (null: MetaConfig's)
     stride: null
@@ -91,6 +92,7 @@ class BenchmarkConfig:
     threshold: float = 0.5
     task_thresholds: dict[str, float] = field(default_factory=dict)   # per task family, over ``threshold``
     sweep_thresholds: tuple[float, ...] = ()
+    extend_ratio: float | None = None     # decoding's extend ratio for every run (None: each model's own)
     split: str = "test"
     max_length: int | None = None
     stride: int | None = None
@@ -107,7 +109,8 @@ class BenchmarkConfig:
         """The settings a run's result depends on (recorded in every run file), for a dataset of ``task``."""
         return {"test_limit": self.test_limit, "threshold": self.threshold_for(task), "split": self.split,
                 "max_length": self.max_length, "stride": self.stride,
-                **({"sweep_thresholds": list(self.sweep_thresholds)} if self.sweep_thresholds else {})}
+                **({"sweep_thresholds": list(self.sweep_thresholds)} if self.sweep_thresholds else {}),
+                **({"extend_ratio": self.extend_ratio} if self.extend_ratio is not None else {})}
 
     def describe_threshold(self) -> str:
         if not self.task_thresholds:
@@ -149,7 +152,7 @@ def load_config(path: str | Path) -> BenchmarkConfig:
         start_points=start_points, datasets=datasets,
         shots=c.ints(raw, "shots", (5,), low=0), seeds=c.ints(raw, "seeds", (1, 2, 3), low=None),
         train=_train(c, raw.get("train")), test_limit=c.opt_int(raw, "test_limit"),
-        **_thresholds(c, raw), split=c.text(raw, "split", "test"),
+        **_thresholds(c, raw), extend_ratio=c.opt_ratio(raw, "extend_ratio"), split=c.text(raw, "split", "test"),
         max_length=c.opt_int(raw, "max_length"), stride=c.opt_int(raw, "stride", low=0),
         data_root=c.opt_text(raw, "data_root"), device=c.opt_text(raw, "device"), zero_shot=zero,
         directory=str(p.parent))
@@ -191,6 +194,14 @@ class _Checker:
         v = d.get(key, default)
         if isinstance(v, bool) or not isinstance(v, int | float) or not 0 < v < 1:
             raise self.fail(where + str(key), "a number between 0 and 1", v)
+        return float(v)
+
+    def opt_ratio(self, d: dict, key: str) -> float | None:
+        v = d.get(key)
+        if v is None:
+            return None
+        if isinstance(v, bool) or not isinstance(v, int | float) or not 0 < v <= 1:
+            raise self.fail(key, "a number in (0, 1] or null", v)
         return float(v)
 
     def text(self, d: dict, key: str, default: str) -> str:
