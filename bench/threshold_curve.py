@@ -40,7 +40,7 @@ def main() -> None:
     for t in map(float, a.grid.split(",")):
         prf = PRF()
         for i, (q, (p, offs)) in enumerate(zip(live, probs)):
-            pred = query_spans(q, p, offs, t)
+            pred = query_spans(q, p, offs, t, extend_ratio=model.config.extend_ratio)  # as the model decodes
             prf.add(gold=[(i, s.start, s.end) for s in q.spans], pred=[(i, s.start, s.end) for s in pred])
         s = prf.summary()
         rows.append({"threshold": t, "precision": round(s["precision"], 4), "recall": round(s["recall"], 4),

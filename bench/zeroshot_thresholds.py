@@ -37,8 +37,7 @@ class Cached:
 
     def __init__(self, model: MetaIE, batch_size: int):
         self.model, self.batch_size, self.cache = model, batch_size, {}
-
-    extend_ratio = 1.0  # set per decoding by main(); the model's own by default
+        self.extend_ratio = model.config.extend_ratio  # the model's own decoding; a caller may set another
 
     def predict_queries(self, queries, threshold=0.5, batch_size=None, snap_words=True):
         todo = list(dict.fromkeys((q.label, q.text) for q in queries if q.text.strip()

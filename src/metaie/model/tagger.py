@@ -55,7 +55,7 @@ class MetaConfig:
     labels: list[str] = field(default_factory=list)   # labels it was trained or tuned on (most frequent first)
     task: str | None = None
     mode: str = "per_label"           # per_label (one pass per label) | packed (one pass for many labels)
-    # decoding: a token joins a span whose some token reaches the threshold at threshold * extend_ratio
+    # decoding: a span needs one token at the threshold; the tokens next to it join at threshold * extend_ratio
     # (1.0: every token must reach the threshold); chosen on dev splits, docs/results.md
     extend_ratio: float = EXTEND_RATIO
     # packed mode only (metaie.model.packed): label-prefix tokens per window, the marker token before each
