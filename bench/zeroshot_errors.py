@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import sys
 from collections import Counter
 from pathlib import Path
@@ -26,6 +25,7 @@ from zeroshot_thresholds import Cached  # noqa: E402
 
 from metaie.datasets import load_split  # noqa: E402
 from metaie.datasets.schemas import task_schema  # noqa: E402
+from metaie.evaluation.evaluate import eval_sample  # noqa: E402
 from metaie.model.tagger import MetaIE  # noqa: E402
 from metaie.pipeline import Extractor  # noqa: E402
 from metaie.threads import set_threads  # noqa: E402
@@ -81,9 +81,7 @@ def main() -> None:
                  "extend_ratio": model.extend_ratio, "datasets": {}}
     for d in [x for x in a.data.split(",") if x]:
         schema = task_schema(d, None, "ner", None)
-        examples = load_split(d, a.split)
-        if a.limit < len(examples):  # the sub-sample evaluate() draws (sample_seed 0)
-            examples = [examples[i] for i in sorted(random.Random(0).sample(range(len(examples)), a.limit))]
+        examples = eval_sample(load_split(d, a.split), a.limit)  # the sub-sample evaluate() scores
         pred = Extractor(model, schema=schema, threshold=a.threshold).predict(examples)
         spans = [{(e.type, e.start, e.end) for e in ex.entities} for ex in examples]
         out["datasets"][d] = breakdown(spans, [{(e.type, e.start, e.end) for e in p.entities} for p in pred])

@@ -11,16 +11,25 @@ from ..pipeline import Extractor
 from ..tasks.registry import MAIN, make_adapter, score
 
 
+def eval_sample(examples: list, limit: int | None, sample_seed: int = 0) -> list:
+    """The examples ``evaluate`` scores: all of them, or a seeded random ``limit`` of them in split order.
+
+    >>> eval_sample(list("abcdef"), 3) == eval_sample(list("abcdef"), 3), eval_sample(list("abc"), None)
+    (True, ['a', 'b', 'c'])
+    """
+    if limit is None or limit >= len(examples):
+        return list(examples)
+    return [examples[i] for i in sorted(random.Random(sample_seed).sample(range(len(examples)), limit))]
+
+
 def evaluate(model, data, split: str = "test", root=None, schema: str | os.PathLike | None = None,
              task: str | None = None, threshold: float = 0.5, limit: int | None = None, sample_seed: int = 0,
              batch_size: int = 64) -> dict:
     """Predict a split (optionally a seeded random sub-sample of ``limit`` examples) and score it."""
     s = task_schema(data, schema, task, root)
-    gold = load_split(data, split, root)
-    n_all = len(gold)
-    if limit is not None and limit < n_all:
-        idx = sorted(random.Random(sample_seed).sample(range(n_all), limit))
-        gold = [gold[i] for i in idx]
+    full = load_split(data, split, root)
+    n_all = len(full)
+    gold = eval_sample(full, limit, sample_seed)
     adapter = make_adapter(s)
     t0 = time.time()
     pred = Extractor(model, schema=s, threshold=threshold, batch_size=batch_size).predict(gold)
