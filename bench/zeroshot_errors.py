@@ -25,9 +25,9 @@ from zeroshot_thresholds import Cached  # noqa: E402
 
 from metaie.datasets import load_split  # noqa: E402
 from metaie.datasets.schemas import task_schema  # noqa: E402
-from metaie.evaluation.evaluate import eval_sample  # noqa: E402
 from metaie.model.tagger import MetaIE  # noqa: E402
 from metaie.pipeline import Extractor  # noqa: E402
+from metaie.tasks.fewshot import eval_sample  # noqa: E402
 from metaie.threads import set_threads  # noqa: E402
 
 Item = tuple[str, int, int]  # (label, start, end)

@@ -150,7 +150,7 @@ def completed_lines(output: Path) -> list[tuple[int, object]]:
 
 
 def extract_file(model, input_path: str | os.PathLike, output_path: str | os.PathLike, labels: Sequence[str],
-                 text_field: str = "text", threshold: float = 0.5, batch_size: int = 64, chunk_size: int = 256,
+                 text_field: str = "text", threshold: float | None = None, batch_size: int = 64, chunk_size: int = 256,
                  allow_overlap: bool = False, resume: bool = True, progress: bool = True,
                  model_name: str | None = None) -> StreamStats:
     """Extract spans for every record of ``input_path`` into ``output_path`` (see the module docstring).
@@ -164,7 +164,8 @@ def extract_file(model, input_path: str | os.PathLike, output_path: str | os.Pat
         raise ConfigError("chunk_size must be at least 1")
     if not src.exists():
         raise DataFormatError("file not found", path=src)
-    settings = {"input": str(src.resolve()), "labels": labels, "text_field": text_field, "threshold": threshold,
+    settings = {"input": str(src.resolve()), "labels": labels, "text_field": text_field,
+                "threshold": model.config.threshold if threshold is None else threshold,  # None: the model's own
                 "allow_overlap": allow_overlap, "model": model_identity(model, model_name)}
     mpath = manifest_path(out)
     done: list[tuple[int, object]] = []

@@ -11,7 +11,7 @@ from pathlib import Path
 from .errors import ConfigError
 from .records import Query
 from .tasks.base import Answers
-from .tasks.registry import make_adapter
+from .tasks.registry import make_adapter, score
 from .tasks.schema import TaskSchema, load_schema
 from .tasks.structures import Example
 
@@ -27,7 +27,7 @@ class Extractor:
     """
 
     def __init__(self, model, task: str | None = None, schema: str | Path | TaskSchema | None = None,
-                 threshold: float = 0.5, batch_size: int = 64):
+                 threshold: float | None = None, batch_size: int = 64):
         if schema is None:
             raise ConfigError("Extractor needs a schema: a shipped name (e.g. 'conll04') or a YAML file")
         self.schema = schema if isinstance(schema, TaskSchema) else load_schema(schema)
@@ -49,6 +49,10 @@ class Extractor:
             for (i, a), spans in zip(asks, preds):
                 answers[i].append((a, sorted({(s.start, s.end) for s in spans})))
         return [self.adapter.assemble(ex, ans) for ex, ans in zip(examples, answers)]
+
+    def score(self, gold: Sequence[Example]) -> dict[str, dict]:
+        """Predict ``gold``'s texts and score them against it: every metric of the task (``tasks.registry.score``)."""
+        return score(self.schema.task, [self.adapter.target(g) for g in gold], self.predict(gold))
 
     def extract(self, text: str) -> Example:
         """Extract from one text."""

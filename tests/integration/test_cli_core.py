@@ -48,6 +48,13 @@ def test_import_train_extract(tmp_path, tiny_backbone):
     p = run("extract", "--model", model, "--labels", "person", "Tom was born in Paris in 1990 .")
     assert "[person" in p.stdout
 
+    cfg = json.loads((model / "metaie.json").read_text())
+    (model / "metaie.json").write_text(json.dumps({**cfg, "threshold": 1.0}))  # the model's own default
+    text = "Anna lives in London and works at Acme Corp."
+    assert json.loads(run("extract", "-m", model, "-l", "person,city", "--json", text).stdout)["spans"] == []
+    again = json.loads(run("extract", "-m", model, "-l", "person,city", "--json", "--threshold", 0.5, text).stdout)
+    assert {s["text"] for s in again["spans"]} == {"Anna", "London"}  # --threshold wins over it
+
 
 @pytest.mark.slow
 def test_train_killed_then_resumed_matches_uninterrupted(tmp_path, tiny_backbone):

@@ -13,11 +13,12 @@ from metaie.datasets import load_split
 from metaie.datasets.schemas import task_schema
 from metaie.errors import ConfigError
 from metaie.evaluation.evaluate import evaluate
+from metaie.model.tagger import MetaIE
 from metaie.pipeline import Extractor
 from metaie.tasks.fewshot import sample_k_shot
-from metaie.tasks.registry import make_adapter
+from metaie.tasks.registry import THRESHOLDS, make_adapter
 from metaie.training import TrainArgs
-from metaie.training.finetune import StartPoint, few_shot_set, finetune
+from metaie.training.finetune import TUNE_GRID, StartPoint, few_shot_set, finetune
 
 pytestmark = [pytest.mark.slow]  # few-shot fine-tuning and benchmark runs
 
@@ -68,6 +69,30 @@ def test_finetune_then_evaluate(tiny_backbone, tmp_path):
     r = evaluate(model, TINY_RE, "test", limit=3)
     assert r["examples"] == 3 and r["subsampled"] and set(r["metrics"]) == {"relation", "entity"}
     assert 0.0 <= r["f1"] <= 1.0
+
+
+def test_finetune_stores_the_threshold_its_model_decodes_at(tiny_backbone, tmp_path):
+    """Its task family's by default, a given one, or the best on a dev split; the saved model decodes at it."""
+    start, args = StartPoint("vanilla", backbone=str(tiny_backbone)), TrainArgs(epochs=1, batch_size=4, progress=False)
+    finetune(start, TINY_RE, 1, 1, tmp_path / "fam", args)
+    assert MetaIE.from_pretrained(tmp_path / "fam").config.threshold == THRESHOLDS["re"] == 0.4
+    assert json.loads((tmp_path / "fam" / "finetune.json").read_text())["threshold"] == {"value": 0.4,
+                                                                                          "from": "task family re"}
+    finetune(start, TINY_RE, 1, 1, tmp_path / "given", args, threshold=0.65)
+    assert MetaIE.from_pretrained(tmp_path / "given").config.threshold == 0.65
+    model, _, info = finetune(start, TINY_RE, 1, 1, tmp_path / "dev", args, tune_split="dev", tune_limit=None)
+    chosen, f1 = info["threshold"]["value"], info["threshold"]["f1"]
+    assert chosen in TUNE_GRID and set(f1) == {str(t) for t in TUNE_GRID} and f1[str(chosen)] == max(f1.values())
+    saved = MetaIE.from_pretrained(tmp_path / "dev")
+    assert saved.config.threshold == chosen
+    assert json.loads((tmp_path / "dev" / "manifest.json").read_text())["finetune"]["threshold"]["value"] == chosen
+    r = evaluate(saved, TINY_RE, "dev")  # no threshold: the stored one, and the F1 the choice saw
+    assert r["threshold"] == chosen and r["f1"] == pytest.approx(f1[str(chosen)])
+    for kw, msg in [({"tune_split": "test"}, "would overstate"), ({"tune_split": "dev", "threshold": 0.5}, "not both"),
+                    ({"threshold": 1.5}, r"in \[0, 1\]"), ({"tune_split": "nosuch"}, "no split 'nosuch'")]:
+        with pytest.raises(ConfigError, match=msg):
+            finetune(start, TINY_RE, 1, 1, tmp_path / "bad", args, **kw)
+        assert not (tmp_path / "bad").exists()  # refused before training
 
 
 def test_cli_finetune_evaluate_and_errors(tiny_backbone, tmp_path, capsys):

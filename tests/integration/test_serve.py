@@ -57,6 +57,20 @@ def test_extract_one_text_and_a_list_match_the_library(client, model, assert_no_
     assert got == want and got[2] == []
 
 
+def test_a_request_without_threshold_decodes_at_the_models_own(client, model):
+    own = model.config.threshold
+    try:
+        model.config.threshold = 1.0  # no token reaches it
+        assert client.get("/info").json()["threshold"] == 1.0
+        r = client.post("/extract", json={"text": TEXT, "labels": LABELS})
+        assert r.status_code == 200 and r.json()["threshold"] == 1.0 and r.json()["results"][0]["spans"] == []
+        r = client.post("/extract", json={"text": TEXT, "labels": LABELS, "threshold": 0.3})  # a request's own wins
+        want = [s.to_dict() for s in model.extract(TEXT, LABELS, threshold=0.3)]
+        assert r.json()["threshold"] == 0.3 and want and r.json()["results"][0]["spans"] == want
+    finally:
+        model.config.threshold = own
+
+
 @pytest.mark.parametrize("payload, status, words", [
     (None, 422, "body is empty"),
     ({"text": 5, "labels": ["person"]}, 422, "text"),

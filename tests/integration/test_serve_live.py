@@ -18,6 +18,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.server]  # a real uvicorn server in 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 TEXT = "tom was born in paris in 1990 ."
+OWN_THRESHOLD = 0.35
 
 
 def free_port() -> int:
@@ -29,8 +30,9 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def server(tiny_backbone, tmp_path_factory):
     from metaie.model.tagger import MetaIE
-    model_dir = MetaIE.from_backbone(str(tiny_backbone), max_length=32, stride=8, device="cpu").save_pretrained(
-        tmp_path_factory.mktemp("serve") / "tiny")
+    model = MetaIE.from_backbone(str(tiny_backbone), max_length=32, stride=8, device="cpu")
+    model.config.threshold = OWN_THRESHOLD  # the threshold it serves when a request names none
+    model_dir = model.save_pretrained(tmp_path_factory.mktemp("serve") / "tiny")
     port = free_port()
     env = dict(os.environ, PYTHONPATH=SRC + os.pathsep + os.environ.get("PYTHONPATH", ""))
     log = open(tmp_path_factory.mktemp("log") / "server.log", "w+")  # noqa: SIM115 - the server's log, closed at teardown
@@ -108,6 +110,9 @@ def test_web_page_highlights_spans_in_chromium(server):
         try:
             page = browser.new_page()
             page.goto(server + "/", timeout=30_000)
+            page.wait_for_function("document.getElementById('model-info').textContent.startsWith('Model:')",
+                                   timeout=30_000)
+            assert float(page.input_value("#threshold")) == OWN_THRESHOLD  # the model's own, from /info
             page.fill("#text", TEXT)
             page.fill("#labels", "person, location")
             page.fill("#threshold", "0")

@@ -35,6 +35,20 @@ def test_ents_equal_extract_batch_spans(model_dir):
         assert doc._.metaie_unaligned == 0
 
 
+def test_without_a_threshold_the_pipe_decodes_at_the_models_own(tmp_path, tiny_tagger):
+    own = tiny_tagger.config.threshold
+    try:
+        tiny_tagger.config.threshold = 1.0  # no token reaches it
+        model_dir = str(tiny_tagger.save_pretrained(tmp_path / "own"))
+    finally:
+        tiny_tagger.config.threshold = own
+    assert all(not doc.ents for doc in nlp_with(model_dir, threshold=None).pipe(TEXTS))
+    want = tiny_tagger.extract_batch(TEXTS, LABELS, threshold=0.2)
+    assert sum(map(len, want)) > 0  # the config's own threshold wins
+    assert [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in nlp_with(model_dir).pipe(TEXTS)] == \
+        [[s.key for s in spans] for spans in want]
+
+
 class Stub:
     """A model answering fixed spans, counting its calls (to check alignment and batching)."""
 

@@ -15,8 +15,9 @@ SOURCES = {
     "finetune": ((FinetuneArgs,), {}),
     "distill": ((DistillConfig,), {"fmt": (DistillConfig, "format", lambda v: v)}),
 }
-# Options that share a field's name but are not that setting: finetune's --seed draws the K-shot sample.
-NOT_SETTINGS = {("finetune", "seed")}
+# Options that share a field's name but are not that setting: finetune's --seed draws the K-shot sample, its
+# --threshold is the one the fine-tuned model stores as its default (FinetuneArgs.threshold scores held-out queries).
+NOT_SETTINGS = {("finetune", "seed"), ("finetune", "threshold")}
 
 
 def _field_default(cls, name):

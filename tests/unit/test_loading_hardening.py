@@ -88,3 +88,21 @@ def test_extend_ratio_new_legacy_and_bad(saved, tiny_backbone):
         path = edit_config(saved, lambda cfg, bad=bad: {**cfg, "extend_ratio": bad})
         with pytest.raises(ModelLoadError, match=f"^{path}: extend_ratio must be a number in \\(0, 1\\]"):
             MetaIE.from_pretrained(saved)
+
+
+def test_threshold_own_legacy_and_bad(saved):
+    """A model's default threshold is saved with it, decodes every call that names none, and is checked on load."""
+    text, labels = "tom was born in paris .", ["person", "location"]
+    edit_config(saved, lambda cfg: {**cfg, "threshold": 1.0})
+    m = MetaIE.from_pretrained(saved)
+    assert m.config.threshold == 1.0 and m.extract(text, labels) == []  # nothing reaches 1.0
+    assert m.extract(text, labels, threshold=0.0) == m.extract(text, labels, threshold=0.0) != []  # a call's own wins
+    edit_config(saved, lambda cfg: {**cfg, "threshold": 0.0})
+    assert MetaIE.from_pretrained(saved).extract(text, labels) == m.extract(text, labels, threshold=0.0)
+    edit_config(saved, lambda cfg: {k: v for k, v in cfg.items() if k != "threshold"})
+    assert MetaIE.from_pretrained(saved).config.threshold == 0.5  # saved before the field: decodes as it did
+    for bad in (-0.1, 1.5, "0.5", True, None):
+        path = edit_config(saved, lambda cfg, bad=bad: {**cfg, "threshold": bad})
+        with pytest.raises(ModelLoadError, match=f"^{path}: threshold must be a number in \\[0, 1\\]"):
+            MetaIE.from_pretrained(saved)
+

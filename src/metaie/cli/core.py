@@ -9,13 +9,13 @@ import typer
 
 from ..errors import ConfigError
 from ..training.args import MetaData, MetaTrainArgs
-from .options import THREADS, option
+from .options import THREADS, THRESHOLD, option
 
 
 class _ExtractOptions(TypedDict):
     """The options `metaie extract` passes alike to ``extract_file`` and ``extract_batch``."""
 
-    threshold: float
+    threshold: float | None
     batch_size: int
     allow_overlap: bool
 
@@ -115,7 +115,7 @@ def register(app: typer.Typer) -> None:
                                           help="Model directory, built-in name or hub id (default: the shipped "
                                                "metaie-minilm)"),
                 labels: str = typer.Option(..., "--labels", "-l", help="Comma-separated labels"),
-                threshold: float = typer.Option(0.5, help="Minimum span score"),
+                threshold: float | None = THRESHOLD,
                 overlap: bool = typer.Option(False, help="Keep overlapping spans of different labels"),
                 as_json: bool = typer.Option(False, "--json", help="Print one JSON object per text"),
                 batch_size: int = typer.Option(64),

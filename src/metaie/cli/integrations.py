@@ -6,6 +6,8 @@ import json
 
 import typer
 
+from .options import THRESHOLD
+
 _FMT = typer.Option("label-studio", "--format", "-f", help="label-studio or doccano")
 _OFFSETS = typer.Option("utf16", "--offsets", help="doccano offset unit: utf16 (doccano's JavaScript indices) "
                                                    "or codepoint")
@@ -31,7 +33,7 @@ def register(app: typer.Typer) -> None:
                  labels: str | None = typer.Option(None, "--labels", "-l", help="Comma-separated labels"),
                  schema: str | None = typer.Option(None, "--schema", help="Task schema (name or YAML) for "
                                                                              "relations / events / triplets"),
-                 fmt: str = _FMT, threshold: float = typer.Option(0.5, "--threshold"),
+                 fmt: str = _FMT, threshold: float | None = THRESHOLD,
                  overlap: bool = typer.Option(False, help="Keep overlapping spans of different labels"),
                  batch_size: int = typer.Option(64), text_field: str = typer.Option("text", "--text-field"),
                  offsets: str = _OFFSETS, threads: int | None = typer.Option(None, "--threads")) -> None:

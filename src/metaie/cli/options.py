@@ -14,3 +14,5 @@ def option(cls: type, name: str, *decls: str, **kw: Any) -> Any:
 
 THREADS = typer.Option(None, "--threads", min=1,
                        help="CPU threads for the model (default: every core; on a shared machine use 1 or a few)")
+THRESHOLD = typer.Option(None, "--threshold", min=0.0, max=1.0,
+                         help="Minimum span score (default: the model's own, from its metaie.json)")

@@ -7,7 +7,7 @@ import typer
 
 from ..errors import ConfigError
 from ..training.args import FinetuneArgs
-from .options import THREADS, option
+from .options import THREADS, THRESHOLD, option
 
 _ROOT = typer.Option(None, "--data-root", help="Folder holding the datasets (default: $METAIE_DATA, ../shared/data)")
 _SCHEMA = typer.Option(None, "--schema", help="Task schema YAML (default: the shipped one for the dataset)")
@@ -48,6 +48,14 @@ def register(app: typer.Typer) -> None:
                                                    help="At least this many passes over the data"),
                  mode: str = typer.Option("per_label", "--mode", help="With --backbone: per_label or packed "
                                                                      "(a --model keeps its own mode)"),
+                 threshold: float | None = typer.Option(
+                     None, "--threshold", help="The threshold the model decodes at by default (stored in its "
+                                               "metaie.json; default: its task family's, chosen on dev splits)"),
+                 tune_threshold: str | None = typer.Option(
+                     None, "--tune-threshold", help="Instead choose it on this split of the data (e.g. dev): the "
+                                                    "best F1 of 0.2-0.8"),
+                 tune_limit: int | None = typer.Option(300, "--tune-limit", help="Examples of that split to score "
+                                                                                 "(a seeded sub-sample)"),
                  schema: str | None = _SCHEMA, data_root: str | None = _ROOT,
                  threads: int | None = THREADS) -> None:
         """Fine-tune on K shots per label of a task dataset (in the start model's mode: per-label or packed)."""
@@ -59,9 +67,11 @@ def register(app: typer.Typer) -> None:
         _, res, info = run(start, data, shots, seed, out, FinetuneArgs(epochs=epochs, batch_size=batch_size, lr=lr,
                                                                     max_steps=max_steps, min_epochs=min_epochs,
                                                                     threads=threads),
-                           root=data_root, schema=schema, task=task)
+                           root=data_root, schema=schema, task=task, threshold=threshold, tune_split=tune_threshold,
+                           tune_limit=tune_limit)
         typer.echo(f"fine-tuned on {info['examples']} examples ({info['queries']} queries, {res.steps} steps) "
-                   f"in {res.seconds:.1f}s -> {out}")
+                   f"in {res.seconds:.1f}s -> {out} (default threshold {info['threshold']['value']}, from "
+                   f"{info['threshold']['from']})")
 
     @app.command()
     def evaluate(model: str = typer.Option(..., "--model", "-m", help="metaie model directory"),
@@ -69,7 +79,8 @@ def register(app: typer.Typer) -> None:
                  data: str = typer.Option(..., "--data", help="Dataset name under the data root, or a folder"),
                  split: str = typer.Option("test", "--split"),
                  limit: int | None = typer.Option(None, "--limit", help="Seeded random sub-sample of the split"),
-                 threshold: float = typer.Option(0.5, "--threshold"), schema: str | None = _SCHEMA,
+                 threshold: float | None = THRESHOLD,
+                 schema: str | None = _SCHEMA,
                  data_root: str | None = _ROOT,
                  json_out: str | None = typer.Option(None, "--json", help="Also write all metrics to this file"),
                  threads: int | None = THREADS) -> None:

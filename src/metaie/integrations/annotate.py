@@ -32,7 +32,7 @@ def read_texts(path: str | Path, text_field: str = "text") -> list[tuple[str, st
 
 
 def predict(model, texts: Sequence[str], labels: Sequence[str] | None = None, schema=None, task=None,
-            threshold: float = 0.5, batch_size: int = 64, allow_overlap: bool = False
+            threshold: float | None = None, batch_size: int = 64, allow_overlap: bool = False
             ) -> list[tuple[list, list[Relation]]]:
     """(spans, relations) per text: plain labels through ``extract_batch``, or a task schema through
     :class:`metaie.pipeline.Extractor` (entities, relations, events, triplets)."""

@@ -43,7 +43,7 @@ class NoModelError(ConfigError):
 class MetaIEComponent:
     """The ``metaie`` pipe: label-to-span extraction into ``doc.ents`` / ``doc.spans`` (see the module doc)."""
 
-    def __init__(self, nlp: Language, name: str, model: str | None, labels: list[str], threshold: float,
+    def __init__(self, nlp: Language, name: str, model: str | None, labels: list[str], threshold: float | None,
                  overlap: bool, spans_key: str, task: str | None, schema: str | None, batch_size: int,
                  alignment: str):
         if not labels and schema is None:
@@ -130,10 +130,10 @@ class MetaIEComponent:
         return self
 
 
-@Language.factory("metaie", default_config={"model": None, "labels": [], "threshold": 0.5, "overlap": False,
+@Language.factory("metaie", default_config={"model": None, "labels": [], "threshold": None, "overlap": False,
                                             "spans_key": "metaie", "task": None, "schema": None, "batch_size": 64,
                                             "alignment": "expand"})
-def make_metaie(nlp: Language, name: str, model: str | None, labels: list[str], threshold: float, overlap: bool,
+def make_metaie(nlp: Language, name: str, model: str | None, labels: list[str], threshold: float | None, overlap: bool,
                 spans_key: str, task: str | None, schema: str | None, batch_size: int, alignment: str
                 ) -> MetaIEComponent:
     """The spaCy factory (registered through the ``spacy_factories`` entry point)."""

@@ -58,6 +58,9 @@ class MetaConfig:
     # decoding: a span needs one token at the threshold; the tokens next to it join at threshold * extend_ratio
     # (1.0: every token must reach the threshold); chosen on dev splits, docs/results.md
     extend_ratio: float = EXTEND_RATIO
+    # the threshold a call that names none decodes at; `metaie finetune` stores its task family's dev-chosen one
+    # (metaie.tasks.FAMILY_THRESHOLDS) or the one chosen on the data's dev split
+    threshold: float = 0.5
     # packed mode only (metaie.model.packed): label-prefix tokens per window, the marker token before each
     # label, the width of the (token, label) scoring head, and how training packs a text's labels
     label_budget: int = 256
@@ -118,6 +121,9 @@ class MetaConfig:
         r = self.extend_ratio
         if not isinstance(r, (int, float)) or isinstance(r, bool) or not 0 < r <= 1:
             raise ConfigError(f"extend_ratio must be a number in (0, 1], not {r!r}")
+        t = self.threshold
+        if not isinstance(t, (int, float)) or isinstance(t, bool) or not 0 <= t <= 1:
+            raise ConfigError(f"threshold must be a number in [0, 1], not {t!r}")
         check_template(self.query_template)
         return self
 
@@ -301,13 +307,18 @@ class MetaIE:
         windows = self.encode(labels, texts)
         return self.merge(windows, self.window_probs(windows, batch_size), len(labels))
 
-    def predict_queries(self, queries: Sequence[Query], threshold: float = 0.5, batch_size: int = 64,
+    def threshold_or_default(self, threshold: float | None) -> float:
+        """``threshold``, or where it is None the model's own default (``config.threshold``)."""
+        return self.config.threshold if threshold is None else threshold
+
+    def predict_queries(self, queries: Sequence[Query], threshold: float | None = None, batch_size: int = 64,
                         snap_words: bool = True) -> list[list[Span]]:
         """Spans answering each query (no cross-label overlap resolution: one label per query).
 
         With ``snap_words`` a span whose boundary falls inside a word (a sub-token split) is widened to the
         whole word.
         """
+        threshold = self.threshold_or_default(threshold)
         live = [i for i, q in enumerate(queries) if q.text.strip()]
         results: list[list[Span]] = [[] for _ in queries]
         if not live:
@@ -327,9 +338,10 @@ class MetaIE:
         windows = self.encode([queries[i].label for i in live], [queries[i].text for i in live]) if live else []
         return Plan(queries, live, per_text, windows)
 
-    def finish(self, plan: Plan, probs: Sequence[np.ndarray], threshold: float = 0.5,
+    def finish(self, plan: Plan, probs: Sequence[np.ndarray], threshold: float | None = None,
                allow_overlap: bool = False) -> list[list[Span]]:
         """Spans per text from the probabilities of ``plan.windows`` (in the same order)."""
+        threshold = self.threshold_or_default(threshold)
         answers: list[list[Span]] = [[] for _ in plan.queries]
         for i, (p, offs) in zip(plan.live, self.merge(plan.windows, probs, len(plan.live))):
             answers[i] = query_spans(plan.queries[i], p, offs, threshold, extend_ratio=self.config.extend_ratio)
@@ -342,13 +354,15 @@ class MetaIE:
         return out
 
     def extract_batch(self, texts: Sequence[str], labels: Sequence[str] | Sequence[Sequence[str]],
-                      threshold: float = 0.5, batch_size: int = 64, allow_overlap: bool = False
+                      threshold: float | None = None, batch_size: int = 64, allow_overlap: bool = False
                       ) -> list[list[Span]]:
-        """Extract spans for many texts at once; ``labels`` is one list for all texts or one list per text."""
+        """Extract spans for many texts at once; ``labels`` is one list for all texts or one list per text.
+
+        ``threshold`` None decodes at the model's own default (``config.threshold``)."""
         plan = self.plan(texts, labels)
         return self.finish(plan, self.window_probs(plan.windows, batch_size), threshold, allow_overlap)
 
-    def extract(self, text: str, labels: Sequence[str] | str, threshold: float = 0.5,
+    def extract(self, text: str, labels: Sequence[str] | str, threshold: float | None = None,
                 allow_overlap: bool = False, batch_size: int = 64) -> list[Span]:
         """Spans of ``text`` answering each label, as half-open character offsets with scores."""
         if isinstance(labels, str):

@@ -74,7 +74,7 @@ class Options:
     """Extraction settings (``MetaIE.extract_batch``'s) and the labels."""
 
     labels: list[str]
-    threshold: float = 0.5
+    threshold: float | None = None  # None: the model's own (its metaie.json)
     batch_size: int = 64
     allow_overlap: bool = False
 
@@ -125,7 +125,7 @@ def _spec(model, backend: str, variant: str | None, threads: int | None, num_cpu
                      threads=threads if threads is not None else max(1, int(num_cpus)))
 
 
-def extract(ds, model, labels: Sequence[str], text_column: str = "text", *, threshold: float = 0.5,
+def extract(ds, model, labels: Sequence[str], text_column: str = "text", *, threshold: float | None = None,
             batch_size: int = 64, allow_overlap: bool = False, rows_per_batch: int = 256, actors: int = 1,
             num_cpus: float = 1, num_gpus: float = 0, threads: int | None = None, backend: str = "torch",
             variant: str | None = None, device: str | None = None):
@@ -334,10 +334,10 @@ class ShardStats:
 
 
 def extract_files(model: str | os.PathLike, inputs: str | os.PathLike, output_dir: str | os.PathLike,
-                  labels: Sequence[str], *, text_field: str = "text", threshold: float = 0.5, batch_size: int = 64,
-                  allow_overlap: bool = False, shard_rows: int = 10_000, chunk_size: int = 256, actors: int = 1,
-                  num_cpus: float = 1, num_gpus: float = 0, threads: int | None = None, backend: str = "torch",
-                  variant: str | None = None, resume: bool = True, progress: bool = True,
+                  labels: Sequence[str], *, text_field: str = "text", threshold: float | None = None,
+                  batch_size: int = 64, allow_overlap: bool = False, shard_rows: int = 10_000, chunk_size: int = 256,
+                  actors: int = 1, num_cpus: float = 1, num_gpus: float = 0, threads: int | None = None,
+                  backend: str = "torch", variant: str | None = None, resume: bool = True, progress: bool = True,
                   address: str | None = None) -> ShardStats:
     """Extract every record of ``inputs`` into shards under ``output_dir`` (see the module docstring)."""
     from ..model.hub import resolve_model

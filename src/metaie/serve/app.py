@@ -40,7 +40,9 @@ class ExtractRequest(BaseModel):
         {"text": "Tom was born in Paris in 1990.", "labels": ["person", "location", "date"], "threshold": 0.5}]})
     text: str | list[str] = Field(description="A text, or a list of texts")
     labels: list[str] | str = Field(description="Labels to extract (a list, or one comma-separated string)")
-    threshold: float = Field(0.5, ge=0.0, le=1.0, description="Minimum span score")
+    threshold: float | None = Field(None, ge=0.0, le=1.0, description="Minimum span score (default: the model's "
+                                                                      "own, from its metaie.json; the response "
+                                                                      "says which)")
     allow_overlap: bool = Field(False, description="Keep overlapping spans of different labels")
     task: str | None = Field(None, description="Accepted and echoed back; reserved for task adapters "
                                                "(spans are extracted for the labels as given)")
@@ -137,7 +139,8 @@ def create_app(model, model_name: str = "", limits: Limits | None = None, max_ba
             raise HTTPException(500, f"extraction failed: {type(e).__name__}: {first}") from None
         # Plain dicts built off the event loop: a long text's thousands of spans do not stall other requests.
         results = await run_in_threadpool(lambda: [{"spans": [s.to_dict() for s in found]} for found in spans])
-        return JSONResponse({"results": results, "labels": labels, "threshold": req.threshold, "task": req.task,
+        return JSONResponse({"results": results, "labels": labels,
+                             "threshold": model.threshold_or_default(req.threshold), "task": req.task,
                              "elapsed_ms": round((time.perf_counter() - started) * 1000, 2)})
 
     @app.get("/health", summary="Liveness, queue length and batching counters")
@@ -150,7 +153,8 @@ def create_app(model, model_name: str = "", limits: Limits | None = None, max_ba
         return {"model": model_name, "backbone": cfg.backbone, "labels": list(cfg.labels), "task": cfg.task,
                 "backend": "onnx" if getattr(model, "session", None) is not None else "torch",
                 "variant": getattr(model, "variant", None), "max_length": cfg.max_length, "stride": cfg.stride,
-                "query_template": cfg.query_template, "extend_ratio": cfg.extend_ratio, "mode": cfg.mode,
+                "query_template": cfg.query_template, "extend_ratio": cfg.extend_ratio, "threshold": cfg.threshold,
+                "mode": cfg.mode,
                 "limits": asdict(limits),
                 "version": __version__}
 

@@ -95,7 +95,7 @@ class MicroBatcher:
     def queued(self) -> int:
         return sum(1 for j in self._active if not j.future.done())
 
-    async def submit(self, texts: Sequence[str], labels: Sequence[str], threshold: float = 0.5,
+    async def submit(self, texts: Sequence[str], labels: Sequence[str], threshold: float | None = None,
                      allow_overlap: bool = False) -> list[list]:
         """Spans for each text (as ``extract_batch`` returns them), computed in shared model calls."""
         loop = asyncio.get_running_loop()
@@ -110,7 +110,7 @@ class MicroBatcher:
         self.stats.jobs += 1
         plan = await loop.run_in_executor(self._planner, self.model.plan, list(texts), list(labels))
         self.stats.queries += len(plan.queries)
-        job = _Job(plan, float(threshold), bool(allow_overlap), loop.create_future())
+        job = _Job(plan, float(self.model.threshold_or_default(threshold)), bool(allow_overlap), loop.create_future())
         if not plan.windows:  # only empty texts: nothing for the model to do
             return self.model.finish(plan, [], job.threshold, job.allow_overlap)
         self._active.append(job)

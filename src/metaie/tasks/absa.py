@@ -19,6 +19,7 @@ class ABSA(Adapter):
     task = "absa"
     metrics = {"aspect_polarity": entities, "aspect": aspects}
     main = "aspect_polarity"
+    threshold = 0.3
 
     def queries(self, example, stage, previous):
         t = self.schema.template("aspect")

@@ -30,6 +30,7 @@ class ASTE(Adapter):
     task = "aste"
     metrics = {"triplet": triplets, "aspect": aspects, "opinion": opinions, "pair": pairs}
     main = "triplet"
+    threshold = 0.3
     stages = 2
 
     def queries(self, example, stage, previous):

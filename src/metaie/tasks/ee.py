@@ -30,6 +30,7 @@ class EE(Adapter):
     task = "ee"
     metrics = {"trigger": triggers, "trigger_id": trigger_ids, "argument": arguments, "argument_id": argument_ids}
     main = "argument"
+    threshold = 0.3
     stages = 2
 
     def _triggers(self, example: Example, previous: Answers) -> list[Entity]:

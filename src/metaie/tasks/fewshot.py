@@ -1,4 +1,5 @@
-"""K-shot sampling per label (greedy: every label gets at least K mentions), seeded. No torch.
+"""K-shot sampling per label (greedy: every label gets at least K mentions), seeded; and the seeded sub-sample of a
+split that evaluation scores (``eval_sample``). No torch.
 
 Labels are what the adapter counts: entity types (NER), relation types (RE), event types (EE),
 predicates (SRL), polarities (ABSA, ASTE). Rarest labels are filled first, each from the examples
@@ -52,3 +53,14 @@ def sample_k_shot(examples: Sequence[Example], adapter: Adapter, k: int, seed: i
             chosen.append(i)
             have.update(per_ex[i])
     return [examples[i] for i in chosen]
+
+
+def eval_sample(examples: list, limit: int | None, sample_seed: int = 0) -> list:
+    """The examples ``evaluate`` scores: all of them, or a seeded random ``limit`` of them in split order.
+
+    >>> eval_sample(list("abcdef"), 3) == eval_sample(list("abcdef"), 3), eval_sample(list("abc"), None)
+    (True, ['a', 'b', 'c'])
+    """
+    if limit is None or limit >= len(examples):
+        return list(examples)
+    return [examples[i] for i in sorted(random.Random(sample_seed).sample(range(len(examples)), limit))]

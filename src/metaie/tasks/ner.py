@@ -17,6 +17,7 @@ class NER(Adapter):
     task = "ner"
     metrics = {"entity": entities}
     main = "entity"
+    threshold = 0.5
 
     def queries(self, example, stage, previous):
         t = self.schema.template("entity")

@@ -19,6 +19,7 @@ class RE(NER):
     task = "re"
     metrics = {"relation": relations, "entity": entities}
     main = "relation"
+    threshold = 0.4
     stages = 2
 
     def _heads(self, rel: str, ents: list[Entity]) -> list[Entity]:

@@ -28,6 +28,7 @@ from .structures import Example
 ADAPTERS: dict[str, type[Adapter]] = {"ner": NER, "re": RE, "ee": EE, "srl": SRL, "absa": ABSA, "aste": ASTE}
 METRICS: dict[str, dict[str, Extract]] = {task: cls.metrics for task, cls in ADAPTERS.items()}
 MAIN: dict[str, str] = {task: cls.main for task, cls in ADAPTERS.items()}
+THRESHOLDS: dict[str, float] = {task: cls.threshold for task, cls in ADAPTERS.items()}  # a fine-tuned model's default
 
 
 def make_adapter(schema: TaskSchema) -> Adapter:

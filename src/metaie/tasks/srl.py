@@ -29,6 +29,7 @@ class SRL(EE):
     task = "srl"
     metrics = {"argument": arguments, "argument_id": argument_ids, "predicate": predicates}
     main = "argument"
+    threshold = 0.8
 
     def _given(self) -> bool:
         return self.schema.predicates == "given"

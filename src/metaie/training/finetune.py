@@ -5,16 +5,18 @@
 """
 from __future__ import annotations
 
+import json
 import os
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..datasets import load_split, resolve
 from ..datasets.schemas import task_schema
+from ..errors import ConfigError
 from ..jsonl import write_json
 from ..tasks.base import training_queries
-from ..tasks.fewshot import sample_k_shot
-from ..tasks.registry import make_adapter
+from ..tasks.fewshot import eval_sample, sample_k_shot
+from ..tasks.registry import MAIN, THRESHOLDS, make_adapter
 from ..tasks.schema import TaskSchema
 
 
@@ -56,10 +58,37 @@ def shot_labels(schema: TaskSchema) -> list[str] | None:
     return sorted(schema.labels()[labels[schema.task]]) if schema.task in labels else None
 
 
+TUNE_GRID = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+
+
+def choose_threshold(model, data, schema: TaskSchema, split: str, root=None, limit: int | None = 300,
+                     grid: tuple[float, ...] = TUNE_GRID) -> tuple[float, dict[str, float]]:
+    """The threshold of ``grid`` with the best headline F1 on (a seeded ``limit`` of) ``split``; ties go to the
+    one nearest 0.5. Returns it and the F1 at each threshold."""
+    from ..pipeline import Extractor
+    gold = eval_sample(load_split(data, split, root), limit)
+    f1 = {str(t): Extractor(model, schema=schema, threshold=t).score(gold)[MAIN[schema.task]]["f1"] for t in grid}
+    best = max(grid, key=lambda t: (round(f1[str(t)], 6), -abs(t - 0.5)))
+    return best, f1
+
+
 def finetune(start: StartPoint, data, shots: int, seed: int, out: str | os.PathLike | None, train_args,
              root=None, schema: str | os.PathLike | None = None, task: str | None = None, device=None,
-             take_all_short: bool = False, max_length: int | None = None, stride: int | None = None):
-    """Sample K shots, build every stage's gold-conditioned queries, fine-tune; returns (model, FitResult, info)."""
+             take_all_short: bool = False, max_length: int | None = None, stride: int | None = None,
+             threshold: float | None = None, tune_split: str | None = None, tune_limit: int | None = 300):
+    """Sample K shots, build every stage's gold-conditioned queries, fine-tune; returns (model, FitResult, info).
+
+    The model stores the threshold it decodes at by default (``metaie.json``): ``threshold`` if given, else the
+    one with the best F1 on ``tune_split`` of the data (a seeded ``tune_limit`` of it) if given, else its task
+    family's (``tasks.registry.THRESHOLDS``, chosen on the benchmark's dev splits).
+    """
+    if threshold is not None and tune_split is not None:
+        raise ConfigError("give a threshold or a split to choose one on, not both")
+    if threshold is not None and not 0 <= threshold <= 1:
+        raise ConfigError(f"threshold must be in [0, 1], not {threshold}")
+    if tune_split == "test":
+        raise ConfigError("a threshold chosen on the test split would overstate the model's test score: choose it "
+                          "on a dev split (--tune-threshold dev) or give --threshold")
     from collections import Counter
 
     from .trainer import fit
@@ -70,13 +99,29 @@ def finetune(start: StartPoint, data, shots: int, seed: int, out: str | os.PathL
     queries = [q for ex in shot for q in training_queries(adapter, ex)]
     model = start.load(max_length, stride, device=device, seed=seed)
     model.config.task = s.task
+    model.config.threshold = THRESHOLDS[s.task] if threshold is None else threshold
     train_args.seed = seed
     info = {"data": str(data), "task": s.task, "schema": s.source, "shots": shots, "seed": seed,
             "start": start.name, "examples": len(shot), "queries": len(queries),
             "positive_queries": sum(1 for q in queries if q.spans),
             "labels_under_k": {lab: mentions[lab] for lab in (shot_labels(s) or sorted(mentions))
                                if mentions[lab] < shots}}
+    if tune_split is not None:
+        load_split(data, tune_split, root)  # a missing split fails here, before any training
+    info["threshold"] = {"value": model.config.threshold,
+                         "from": "argument" if threshold is not None else f"task family {s.task}"}
     result = fit(model, queries, None, train_args, out_dir=out, manifest_extra={"finetune": info})
+    if tune_split is not None:
+        chosen, by = choose_threshold(model, data, s, tune_split, root, tune_limit)
+        model.config.threshold = chosen
+        info["threshold"] = {"value": chosen, "from": f"{tune_split} split ({tune_limit or 'all'} examples)",
+                             "f1": by}
+        if out is not None:  # the saved model's metaie.json and manifest gain the choice
+            from ..model.hub import CONFIG_NAME
+            write_json(Path(out) / CONFIG_NAME, asdict(model.config))
+            manifest = json.loads((Path(out) / "manifest.json").read_text(encoding="utf-8"))
+            manifest["finetune"]["threshold"] = info["threshold"]
+            write_json(Path(out) / "manifest.json", manifest)
     if out is not None:
         write_json(Path(out) / "finetune.json", {**info, "steps": result.steps, "seconds": round(result.seconds, 2)})
     return model, result, info
