@@ -3,6 +3,7 @@ import json
 import os
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -92,6 +93,32 @@ def test_mix_queries_weights_and_counts(tmp_path):
     assert len(typed) == info1["sources"][0]["train_records"]   # text records don't name the model's labels
 
 
+def test_clean_negatives_drops_a_label_whose_marked_text_is_there(tmp_path):
+    """A sentence split from a passage takes the passage's other labels as negatives; with clean_negatives, a label
+    is no negative of a text holding a string the source marks with that label elsewhere (nor sampled as one)."""
+    from metaie.records import Record, Span
+    from metaie.training.queries import build_queries, known_texts
+    recs = [Record("Anna lives in London .", [Span(0, 4, "person", "Anna"), Span(14, 20, "city", "London")]),
+            Record("Bob met Anna in Rome .", [Span(16, 20, "city", "Rome")], negatives=["person", "company"]),
+            Record("Acme Corp hired Bob .", [Span(0, 9, "company", "Acme Corp")], negatives=["city"])]
+    known = known_texts(recs)
+    assert known == {"person": {"anna"}, "city": {"london", "rome"}, "company": {"acme corp"}}
+    plain = {(q.text, q.label) for q in build_queries(recs, 0.0, 1) if not q.spans}
+    assert ("Bob met Anna in Rome .", "person") in plain  # the annotator missed this Anna
+    report: Counter = Counter()
+    cleaned = build_queries(recs, 0.0, 1, known=known, report=report)
+    negs = {(q.text, q.label) for q in cleaned if not q.spans}
+    assert negs == plain - {("Bob met Anna in Rome .", "person")} and report["negatives_dropped"] == 1
+    assert [q for q in cleaned if q.spans] == [q for q in build_queries(recs, 0.0, 1) if q.spans]  # positives kept
+    for q in build_queries(recs * 20, 3.0, 2, known=known):  # nor is such a label sampled as a negative
+        assert q.spans or not known.get(q.label, set()) & {w.lower() for w in q.text.split()}
+    path = tmp_path / "d.jsonl"
+    path.write_text("".join(json.dumps(r.to_dict()) + "\n" for r in recs))
+    _, _, _, info = mix_queries([str(path)], None, False, 3, 0.0, 0.0, clean_negatives=True)
+    assert info["sources"][0]["negatives_dropped"] == 1
+    assert "negatives_dropped" not in mix_queries([str(path)], None, False, 3, 0.0, 0.0)[3]["sources"][0]
+
+
 def test_train_cli_with_mixture_records_sources(tmp_path, tiny_backbone):
     corpus = tmp_path / "corpus.txt"
     corpus.write_text("\n".join(PASSAGE.replace("Tom", n) for n in ("Tom", "Tim", "Ted")) + "\n")
@@ -102,10 +129,12 @@ def test_train_cli_with_mixture_records_sources(tmp_path, tiny_backbone):
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"), HF_HUB_OFFLINE="1")
     p = subprocess.run([sys.executable, "-m", "metaie", "train", "--mixture", str(mix), "--out", str(out),
                         "--backbone", str(tiny_backbone), "--epochs", "1", "--batch-size", "4", "--max-length", "32",
-                        "--stride", "8", "--dev-fraction", "0", "--threads", "1"],
+                        "--stride", "8", "--dev-fraction", "0", "--threads", "1", "--clean-negatives"],
                        capture_output=True, text=True, env=env, timeout=240)
     assert p.returncode == 0, p.stderr
     m = json.loads((out / "manifest.json").read_text())
     kinds = [(s["kind"], s["weight"], s["queries_used"]) for s in m["data"]["sources"]]
     assert kinds[0][:2] == ("jsonl", 2) and kinds[1] == ("text", 1.0, 5)
     assert m["train_queries"]["queries"] == kinds[0][2] + 5
+    assert m["clean_negatives"] is True and "negatives_dropped" in m["data"]["sources"][0]
+    assert "negatives_dropped" not in m["data"]["sources"][1]  # a teacher-free text source has no typed labels

@@ -46,6 +46,9 @@ def register(app: typer.Typer) -> None:
                                                             "{label} (e.g. 'find {label}'; default '{label}', "
                                                             "or --init's); kept in the model"),
               neg_ratio: float = option(MetaData, "neg_ratio", help="Negative queries per positive label"),
+              clean_negatives: bool = option(MetaData, "clean_negatives",
+                                             help="Drop a negative query whose text holds a text the source marks "
+                                                  "with that label elsewhere (an LLM annotator misses some)"),
               max_records: int = typer.Option(None, help="Train on a random sample of this many records"),
               queries: int = typer.Option(None, help="Sample the training queries to exactly this many "
                                                      "(repeating the set when it is smaller)"),
@@ -99,7 +102,7 @@ def register(app: typer.Typer) -> None:
                       max_records=max_records, max_length=max_length, stride=stride, data_root=data_root,
                       sentences=not passages, queries=queries, mode=chosen, label_budget=label_budget,
                       pack_labels=pack_labels, pack_fill=pack_fill, head_lr_scale=head_lr_scale,
-                      share_prefix=share_prefix, query_template=query_template)
+                      share_prefix=share_prefix, query_template=query_template, clean_negatives=clean_negatives)
         if workers is not None:
             from ..ray.train import meta_train_ray
             r = meta_train_ray(sources, out, args, workers=workers, use_gpu=device == "cuda", address=ray_address,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from ..records import Query, Record, count_labels
 from ..sources.distill_set import split_records
 from ..sources.mixture import SourceSpec, load_source, parse_source_arg, spec_dict
 from .args import MetaData, TrainArgs
-from .queries import build_queries, query_stats
+from .queries import build_queries, known_texts, query_stats
 from .trainer import FitResult, fit
 
 
@@ -24,13 +25,15 @@ def _specs(data: Sequence[str | SourceSpec]) -> list[SourceSpec]:
 
 
 def mix_queries(data: Sequence[str | SourceSpec], data_root: str | None, sentences: bool, seed: int,
-                dev_fraction: float, neg_ratio: float, max_records: int | None = None
+                dev_fraction: float, neg_ratio: float, max_records: int | None = None, clean_negatives: bool = False
                 ) -> tuple[list[Query], list[Query], list[Record], dict]:
     """Training and held-out queries of a weighted mixture of sources.
 
     Each source is split into train/held-out records on its own, builds its queries with negatives drawn from its
     own labels (a teacher-free context phrase is no negative for an entity type), then its training queries are
     sampled to ``queries`` or ``round(weight * available)`` (whole shuffled passes when that is more).
+    ``clean_negatives``: no negative query of a typed source holds a text its training records mark with that
+    label (``build_queries``'s ``known``).
     """
     specs = _specs(data)
     train_q: list[Query] = []
@@ -44,17 +47,20 @@ def mix_queries(data: Sequence[str | SourceSpec], data_root: str | None, sentenc
             recs = random.Random(seed).sample(recs, max_records)
         tr, dv = split_records(recs, dev_fraction, seed)
         freq = count_labels(tr)
-        q = build_queries(tr, neg_ratio, seed + 97 * n, freq)
+        known = known_texts(tr) if clean_negatives and spec.kind != "text" else None
+        dropped: Counter = Counter()
+        q = build_queries(tr, neg_ratio, seed + 97 * n, freq, known, dropped)
         want = spec.queries if spec.queries is not None else round(spec.weight * len(q))
         used, _ = sample_queries(q, want, seed + n) if q and want != len(q) else (q, None)
         train_q += used
-        dev_q += build_queries(dv, neg_ratio, seed + 1 + 97 * n, freq) if dv else []
+        dev_q += build_queries(dv, neg_ratio, seed + 1 + 97 * n, freq, known) if dv else []
         if spec.kind != "text":
             typed_train += tr
         details[spec.source] = sinfo
         per.append({**spec_dict(spec), "kind": spec.kind, "records": len(recs), "train_records": len(tr),
                     "dev_records": len(dv), "queries_available": len(q), "queries_used": len(used),
-                    "spans": sum(len(x.spans) for x in used), "labels": len(freq)})
+                    "spans": sum(len(x.spans) for x in used), "labels": len(freq),
+                    **({"negatives_dropped": dropped["negatives_dropped"]} if known is not None else {})})
     return train_q, dev_q, typed_train, {"sources": per, "details": details}
 
 
@@ -106,7 +112,8 @@ def meta_train(data: Sequence[str | SourceSpec], out: str | Path, args: TrainArg
                device: str | None = None, queries: int | None = None, mode: str | None = None,
                label_budget: int | None = None, pack_labels: int = MetaData.pack_labels,
                pack_fill: float = MetaData.pack_fill, head_lr_scale: float = MetaData.head_lr_scale,
-               share_prefix: bool | None = None, query_template: str | None = None) -> FitResult:
+               share_prefix: bool | None = None, query_template: str | None = None,
+               clean_negatives: bool = MetaData.clean_negatives) -> FitResult:
     """Meta-train a tagger on distillation data and save it to ``out`` (with ``manifest.json``).
 
     ``init`` continues from an existing metaie model (whose mode it keeps); otherwise a fresh head goes on
@@ -121,7 +128,8 @@ def meta_train(data: Sequence[str | SourceSpec], out: str | Path, args: TrainArg
                                                 max_dev_queries=max_dev_queries, device=device, queries=queries,
                                                 mode=mode, label_budget=label_budget, pack_labels=pack_labels,
                                                 pack_fill=pack_fill, head_lr_scale=head_lr_scale,
-                                                share_prefix=share_prefix, query_template=query_template)
+                                                share_prefix=share_prefix, query_template=query_template,
+                                                clean_negatives=clean_negatives)
     result = fit(model, train_q, dev_q or None, args, out_dir=out, manifest_extra=extra)
     record_cost(Path(out), time.time() - t0)
     return result
@@ -136,8 +144,8 @@ def prepare_meta(data: Sequence[str | SourceSpec], args: TrainArgs, backbone: st
                  queries: int | None = None, mode: str | None = None, label_budget: int | None = None,
                  pack_labels: int = MetaData.pack_labels, pack_fill: float = MetaData.pack_fill,
                  head_lr_scale: float = MetaData.head_lr_scale,
-                 share_prefix: bool | None = None,
-                 query_template: str | None = None) -> tuple[Any, list[Query], list[Query], dict]:
+                 share_prefix: bool | None = None, query_template: str | None = None,
+                 clean_negatives: bool = MetaData.clean_negatives) -> tuple[Any, list[Query], list[Query], dict]:
     """Everything :func:`meta_train` does before ``fit``: (start model, training queries, held-out queries,
     manifest extras). ``metaie.ray.train`` fits the same on several workers. ``query_template`` phrases each
     label as the query (``{label}`` by default; ``--init`` keeps its model's)."""
@@ -145,7 +153,7 @@ def prepare_meta(data: Sequence[str | SourceSpec], args: TrainArgs, backbone: st
 
     t0 = time.time()
     train_q, dev_q, typed_train, info = mix_queries(data, data_root, sentences, args.seed, dev_fraction, neg_ratio,
-                                                    max_records)
+                                                    max_records, clean_negatives)
     sampling = None
     if queries is not None:
         train_q, sampling = sample_queries(train_q, queries, args.seed)
@@ -180,7 +188,8 @@ def prepare_meta(data: Sequence[str | SourceSpec], args: TrainArgs, backbone: st
     extra = {"data": info, "records": {"train": sum(s["train_records"] for s in info["sources"]),
                                        "dev": sum(s["dev_records"] for s in info["sources"])},
              "train_queries": query_stats(train_q), "dev_queries_stats": query_stats(dev_q),
-             "query_sampling": sampling, "neg_ratio": neg_ratio, "backbone": model.config.backbone, "init": init,
+             "query_sampling": sampling, "neg_ratio": neg_ratio,
+             **({"clean_negatives": True} if clean_negatives else {}), "backbone": model.config.backbone, "init": init,
              "max_length": model.config.max_length, "stride": model.config.stride, "mode": model.config.mode,
              "query_template": model.config.query_template,
              "unreachable_spans_in_first_2000_train_queries": n_unreach,

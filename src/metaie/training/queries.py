@@ -2,19 +2,54 @@
 from __future__ import annotations
 
 import random
+import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from ..records import Query, Record, count_labels
 
+_WORD = re.compile(r"\w+|[^\w\s]")
+MAX_KNOWN_WORDS = 8                   # longer marked texts are not looked for (few, and costly to match)
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def known_texts(records: Sequence[Record], min_chars: int = 3) -> dict[str, set[str]]:
+    """label -> the texts (lower-cased, as word sequences) the records mark with it: what a negative query for
+    that label should not hold. Texts shorter than ``min_chars`` or longer than MAX_KNOWN_WORDS words are left out.
+
+    >>> from metaie.records import Span
+    >>> known_texts([Record("Tom met Ann Lee", [Span(8, 15, "person", "Ann Lee"), Span(0, 3, "x", "Tom")])])
+    {'person': {'ann lee'}, 'x': {'tom'}}
+    """
+    out: dict[str, set[str]] = {}
+    for r in records:
+        for sp in r.spans:
+            w = _words(sp.text)
+            if len(sp.text.strip()) >= min_chars and 0 < len(w) <= MAX_KNOWN_WORDS:
+                out.setdefault(sp.label, set()).add(" ".join(w))
+    return out
+
+
+def _grams(text: str) -> set[str]:
+    w = _words(text)
+    return {" ".join(w[i:i + n]) for n in range(1, MAX_KNOWN_WORDS + 1) for i in range(len(w) - n + 1)}
+
 
 def build_queries(records: Sequence[Record], neg_ratio: float = 1.0, seed: int = 42,
-                  label_freq: Counter | None = None) -> list[Query]:
+                  label_freq: Counter | None = None, known: Mapping[str, set[str]] | None = None,
+                  report: Counter | None = None) -> list[Query]:
     """Positive queries for every labelled span set, plus "answer nothing" queries.
 
     Each record contributes its positive labels, the negatives it lists, and further absent labels
     sampled in proportion to their frequency in the set (UniversalNER's finding: negatives matter)
     until it has ``round(neg_ratio * positives)`` negatives.
+
+    With ``known`` (:func:`known_texts` of the training records), a label is never a negative of a text that holds
+    a text marked with that label elsewhere: an LLM annotator lists some of a passage's entities, not all, so
+    such a negative is often false. ``report["negatives_dropped"]`` counts the listed negatives this drops.
 
     >>> from metaie.records import Span
     >>> r = [Record("Tom ran", [Span(0, 3, "person", "Tom")]), Record("Ann sat", [Span(0, 3, "name", "Ann")])]
@@ -27,9 +62,15 @@ def build_queries(records: Sequence[Record], neg_ratio: float = 1.0, seed: int =
     out: list[Query] = []
     for r in records:
         qs = r.queries()
+        have = {q.label for q in qs}  # (a dropped negative is not sampled back either)
+        grams = _grams(r.text) if known else set()
+        if known:
+            kept = [q for q in qs if q.spans or not (known.get(q.label, set()) & grams)]
+            if report is not None:
+                report["negatives_dropped"] += len(qs) - len(kept)
+            qs = kept
         out += qs
         positives = set(r.labels)
-        have = {q.label for q in qs}
         need = round(neg_ratio * len(positives)) - (len(qs) - len(positives))
         tries = 0
         while need > 0 and pool and tries < 20 * (need + 1):
@@ -38,6 +79,8 @@ def build_queries(records: Sequence[Record], neg_ratio: float = 1.0, seed: int =
             if lab in have:
                 continue
             have.add(lab)
+            if known and known.get(lab, set()) & grams:
+                continue
             out.append(Query(label=lab, text=r.text, spans=[]))
             need -= 1
     return out
