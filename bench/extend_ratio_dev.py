@@ -1,6 +1,6 @@
 """Dev F1 of models (zero-shot or fine-tuned) at several thresholds x decoding extend ratios (reported, not asserted).
 
-Each model's token probabilities are computed once per (label, text) (``zeroshot_thresholds.Cached``) and decoded
+Each model's token probabilities are computed once per (label, text) (``metaie.model.cached.CachedModel``) and decoded
 at every setting through the same ``evaluate`` that ``metaie evaluate`` runs, on the dev split of the dataset
 named beside it. Used to choose ``extend_ratio`` for fine-tuned models (docs/results.md, "Decoding with
 hysteresis"):
@@ -20,11 +20,10 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from zeroshot_thresholds import Cached  # noqa: E402
 
 from metaie.evaluation.evaluate import evaluate  # noqa: E402
+from metaie.model.cached import CachedModel  # noqa: E402
 from metaie.model.tagger import MetaIE  # noqa: E402
 from metaie.threads import set_threads  # noqa: E402
 
@@ -46,7 +45,7 @@ def main() -> None:
         dataset, _, path = run.partition("=")
         if not path:
             ap.error(f"{run!r}: give DATASET=MODEL_DIR")
-        cached = Cached(MetaIE.from_pretrained(path, device="cpu"), 64)
+        cached = CachedModel(MetaIE.from_pretrained(path, device="cpu"), 64)
         scores = {}
         for t in ts:
             for r in rs:

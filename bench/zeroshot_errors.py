@@ -5,7 +5,7 @@ A predicted entity that is not gold is, against the gold entities it overlaps: t
 only (``other_label``), or no overlap at all (``spurious``). A missed gold entity is classed the same way against
 the predictions (``missed`` where no prediction overlaps it). Decoded through the same ``Extractor`` that
 ``metaie evaluate`` runs, on the same seeded sub-sample; the token probabilities are computed once
-(``zeroshot_thresholds.Cached``). Used in docs/results.md, "Where zero-shot errs":
+(``metaie.model.cached.CachedModel``). Used in docs/results.md, "Where zero-shot errs":
 
     METAIE_DATA=../shared/data python bench/zeroshot_errors.py models/fold-p-full --data conll2003,wnut2017,jnlpba \\
         --split dev --threshold 0.4 --extend-ratio 0.5 --json results/zs-errors-fold-p.json
@@ -19,12 +19,11 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from zeroshot_thresholds import Cached  # noqa: E402
 
 from metaie.datasets import load_split  # noqa: E402
 from metaie.datasets.schemas import task_schema  # noqa: E402
+from metaie.model.cached import CachedModel  # noqa: E402
 from metaie.model.tagger import MetaIE  # noqa: E402
 from metaie.pipeline import Extractor  # noqa: E402
 from metaie.tasks.fewshot import eval_sample  # noqa: E402
@@ -74,7 +73,7 @@ def main() -> None:
     ap.add_argument("--json", default=None)
     a = ap.parse_args()
     set_threads(a.threads)
-    model = Cached(MetaIE.from_pretrained(a.model, device="cpu"), 64)
+    model = CachedModel(MetaIE.from_pretrained(a.model, device="cpu"), 64)
     if a.extend_ratio is not None:
         model.extend_ratio = a.extend_ratio
     out: dict = {"model": a.model, "split": a.split, "limit": a.limit, "threshold": a.threshold,

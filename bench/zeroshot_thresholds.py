@@ -24,30 +24,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from metaie.evaluation.evaluate import evaluate  # noqa: E402
-from metaie.model.tagger import MetaIE, query_spans  # noqa: E402
+from metaie.model.cached import CachedModel  # noqa: E402
+from metaie.model.tagger import MetaIE  # noqa: E402
 from metaie.threads import set_threads  # noqa: E402
 
 DEV = ["crossner_ai", "crossner_literature", "crossner_music", "crossner_politics", "crossner_science"]
 TEST = DEV + ["mit_movie", "mit_restaurant"]
-
-
-class Cached:
-    """A model's ``predict_queries`` with its token probabilities kept per (label, text), so every threshold decodes
-    the same model outputs (what ``MetaIE.predict_queries`` computes, once)."""
-
-    def __init__(self, model: MetaIE, batch_size: int):
-        self.model, self.batch_size, self.cache = model, batch_size, {}
-        self.extend_ratio = model.config.extend_ratio  # the model's own decoding; a caller may set another
-
-    def predict_queries(self, queries, threshold=0.5, batch_size=None, snap_words=True):
-        todo = list(dict.fromkeys((q.label, q.text) for q in queries if q.text.strip()
-                                  and (q.label, q.text) not in self.cache))
-        if todo:
-            got = self.model.query_probs([k[0] for k in todo], [k[1] for k in todo], self.batch_size)
-            self.cache.update(zip(todo, got))
-        return [query_spans(q, *self.cache[(q.label, q.text)], threshold, snap_words, self.extend_ratio)
-                if q.text.strip() else []
-                for q in queries]
 
 
 def main() -> None:
@@ -70,7 +52,7 @@ def main() -> None:
     settings = {(str(t) if r is None else f"{t}x{r}"): (t, r) for r in ratios for t in ts}
     out: dict = {"limit": a.limit, "thresholds": ts, "extend_ratios": ratios, "dev": dev, "models": {}}
     for path in a.models:
-        cached = Cached(MetaIE.from_pretrained(path, device="cpu"), a.batch_size)
+        cached = CachedModel(MetaIE.from_pretrained(path, device="cpu"), a.batch_size)
         own = cached.model.config.extend_ratio
         res: dict = {"mode": cached.model.config.mode, "extend_ratio": own, "dev": {}, "test": {}, "seconds": {}}
         for split, names in (("dev", dev), ("test", TEST)):

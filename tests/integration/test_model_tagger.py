@@ -156,3 +156,16 @@ def test_fit_takes_its_scorer_and_reports_progress_through_a_callback(tiny_backb
     assert kinds == ["start"] + (["step"] * 2 + ["epoch"]) * 3 + ["stop"]
     assert events[0]["total"] == 6 and [e["step"] for e in events if e["event"] == "step"] == [1, 2, 3, 4, 5, 6]
     assert [e["dev"]["f1"] for e in events if e["event"] == "epoch"] == [0.1, 1.0, 0.1]
+
+
+def test_cached_model_decodes_as_the_model_and_runs_each_query_once(tiny_tagger):
+    from metaie.model.cached import CachedModel
+    texts = ("tom was born in paris .", "anna lives in london .", " ")
+    qs = [Query(lab, t) for t in texts for lab in ("person", "city")]
+    cached, calls = CachedModel(tiny_tagger), []
+    real = tiny_tagger.query_probs
+    cached.model = type("Counting", (), {"query_probs": lambda self, *a: calls.append(len(a[0])) or real(*a),
+                                         "threshold_or_default": lambda self, t: tiny_tagger.threshold_or_default(t)})()
+    for t in (0.0, 0.3, 1.0, None):
+        assert cached.predict_queries(qs + qs[:2], threshold=t) == tiny_tagger.predict_queries(qs + qs[:2], threshold=t)
+    assert calls == [4]  # four distinct (label, text) pairs with text, asked once across every threshold

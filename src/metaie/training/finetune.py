@@ -65,9 +65,11 @@ def choose_threshold(model, data, schema: TaskSchema, split: str, root=None, lim
                      grid: tuple[float, ...] = TUNE_GRID) -> tuple[float, dict[str, float]]:
     """The threshold of ``grid`` with the best headline F1 on (a seeded ``limit`` of) ``split``; ties go to the
     one nearest 0.5. Returns it and the F1 at each threshold."""
+    from ..model.cached import CachedModel
     from ..pipeline import Extractor
     gold = eval_sample(load_split(data, split, root), limit)
-    f1 = {str(t): Extractor(model, schema=schema, threshold=t).score(gold)[MAIN[schema.task]]["f1"] for t in grid}
+    cached = CachedModel(model)  # a query asked at several thresholds runs the network once
+    f1 = {str(t): Extractor(cached, schema=schema, threshold=t).score(gold)[MAIN[schema.task]]["f1"] for t in grid}
     best = max(grid, key=lambda t: (round(f1[str(t)], 6), -abs(t - 0.5)))
     return best, f1
 
