@@ -104,7 +104,7 @@ def test_cli_finetune_evaluate_and_errors(tiny_backbone, tmp_path, capsys):
     main(["evaluate", "--model", str(out), "--task", "ner", "--data", str(TINY_NER), "--split", "test",
           "--json", str(tmp_path / "r.json")])
     text = capsys.readouterr().out
-    assert "entity" in text and "F1=" in text
+    assert "entity" in text and "F1=" in text and "at threshold 0.5" in text  # NER's stored default
     assert json.loads((tmp_path / "r.json").read_text())["examples"] == 3
     for argv, msg in [(["--data", str(TINY_NER), "--split", "dev"], "no split 'dev'"),
                       (["--data", str(FIX / "unknown")], "unknown dataset format"),

@@ -97,7 +97,7 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"{name:16s} P={m['precision']:.4f} R={m['recall']:.4f} F1={m['f1']:.4f} "
                        f"tp={m['tp']} fp={m['fp']} fn={m['fn']}")
         typer.echo(f"{res['task']} {data}/{split}: {res['examples']} examples{sub}, main metric {res['main']} "
-                   f"F1={res['f1']:.4f}")
+                   f"F1={res['f1']:.4f} at threshold {res['threshold']}")
         if json_out:
             write_json(json_out, res)
 
