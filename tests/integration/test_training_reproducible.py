@@ -82,6 +82,35 @@ def test_resume_with_other_settings_is_refused(tmp_path, tiny_bare_backbone, mon
     assert res.resumed_from_step == 0 and out.is_dir()
 
 
+def test_layer_decay_rates_and_resume_identity(tmp_path, tiny_bare_backbone, monkeypatch):
+    from metaie.model.tagger import MetaIE
+    from metaie.training.trainer import layer_decayed, layer_depth
+    net = MetaIE.from_backbone(str(tiny_bare_backbone), max_length=32, stride=8, device="cpu").model
+    named = list(net.named_parameters())
+    groups = layer_decayed([{"params": [p for _, p in named], "weight_decay": 0.01}], named, 1e-3, 0.5)
+    rate = {id(p): g["lr"] for g in groups for p in g["params"]}
+    depths = {layer_depth(n) for n, _ in named}
+    top = max(d for d in depths if d is not None)
+    assert None in depths and 0 in depths and top >= 2  # head, embeddings and at least two layers
+    for n, p in named:
+        d = layer_depth(n)
+        assert rate[id(p)] == pytest.approx(1e-3 * (1 if d is None else 0.5 ** (top - d))), n
+    assert sum(len(g["params"]) for g in groups) == len(named) and all(g["weight_decay"] == 0.01 for g in groups)
+    out = tmp_path / "out"
+    with monkeypatch.context() as m:
+        interrupt_at(m, 3, KeyboardInterrupt())
+        with pytest.raises(KeyboardInterrupt):
+            train(tiny_bare_backbone, out, layer_decay=0.5)
+    with pytest.raises(ConfigError, match=r"--layer-decay 0.5 \(now 1.0\)"):
+        train(tiny_bare_backbone, out)
+    decayed = train(tiny_bare_backbone, out, layer_decay=0.5)
+    assert decayed.resumed_from_step > 0
+    train(tiny_bare_backbone, tmp_path / "plain")
+    assert any(not torch.equal(x, y) for x, y in zip(weights(out).values(), weights(tmp_path / "plain").values()))
+    with pytest.raises(ConfigError, match="layer_decay must be in"):
+        TrainArgs(layer_decay=0).validate()
+
+
 def test_checkpoint_holding_objects_is_not_unpickled(tmp_path, tiny_bare_backbone):
     work = Path(str(tmp_path / "out") + ".work")
     work.mkdir()

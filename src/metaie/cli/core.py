@@ -40,6 +40,9 @@ def register(app: typer.Typer) -> None:
               lr: float = option(MetaTrainArgs, "lr"), warmup_ratio: float = option(MetaTrainArgs, "warmup_ratio"),
               schedule: str = option(MetaTrainArgs, "schedule"), grad_accum: int = option(MetaTrainArgs, "grad_accum"),
               seed: int = option(MetaTrainArgs, "seed"), max_steps: int = option(MetaTrainArgs, "max_steps"),
+              layer_decay: float = option(MetaTrainArgs, "layer_decay",
+                                          help="Layer-wise learning-rate decay: each encoder layer learns at this "
+                                               "times the rate of the one above (1: off)"),
               max_length: int = option(MetaData, "max_length"), stride: int = option(MetaData, "stride"),
               dev_fraction: float = option(MetaData, "dev_fraction"),
               query_template: str = typer.Option(None, help="How a label is phrased as the query, with the field "
@@ -97,7 +100,7 @@ def register(app: typer.Typer) -> None:
             chosen = None  # --init keeps its model's mode unless one is asked for
         args = MetaTrainArgs(epochs=epochs, batch_size=batch_size, lr=lr, warmup_ratio=warmup_ratio, schedule=schedule,
                          grad_accum=grad_accum, seed=seed, max_steps=max_steps, threads=threads,
-                         checkpoint_every=checkpoint_every, resume=not no_resume)
+                         layer_decay=layer_decay, checkpoint_every=checkpoint_every, resume=not no_resume)
         common = dict(backbone=backbone, init=init, dev_fraction=dev_fraction, neg_ratio=neg_ratio,
                       max_records=max_records, max_length=max_length, stride=stride, data_root=data_root,
                       sentences=not passages, queries=queries, mode=chosen, label_budget=label_budget,

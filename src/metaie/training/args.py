@@ -35,6 +35,8 @@ class TrainArgs:
     threshold: float = 0.5            # decoding threshold for held-out F1
     checkpoint_every: int = 200       # optimiser steps between resumable checkpoints
     max_grad_norm: float = 1.0
+    layer_decay: float = 1.0          # layer-wise lr decay: the top encoder layer and the head learn at lr, each
+                                      # layer below (the embeddings last) at layer_decay times the one above; 1: off
     threads: int | None = None        # CPU threads; None = all cores
     eval_batch_size: int = 64
     progress: bool = True
@@ -48,6 +50,7 @@ class TrainArgs:
                   (self.max_steps is None or self.max_steps >= 1, "max_steps must be >= 1"),
                   (self.min_epochs is None or self.min_epochs > 0, "min_epochs must be > 0"),
                   (0 <= self.threshold <= 1, "threshold must be in [0, 1]"),
+                  (0 < self.layer_decay <= 1, "layer_decay must be in (0, 1]"),
                   (self.threads is None or self.threads >= 1, "threads must be >= 1 (or None for every core)")]
         for ok, msg in checks:
             if not ok:

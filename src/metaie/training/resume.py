@@ -55,7 +55,10 @@ def run_identity(args: TrainArgs, model, train: Sequence[Query], dev: Sequence[Q
                         pack_fill=cfg.pack_fill, head_lr_scale=cfg.head_lr_scale)
         if not cfg.share_prefix:  # runs with a shared prefix keep the identity they had before this setting
             encoding["share_prefix"] = False
-    return {"settings": {k: getattr(args, k) for k in RESULT_SETTINGS},
+    settings = {k: getattr(args, k) for k in RESULT_SETTINGS}
+    if args.layer_decay != 1.0:  # runs without it keep the identity they had before the setting existed
+        settings["layer_decay"] = args.layer_decay
+    return {"settings": settings,
             "encoding": encoding,
             "train_queries": queries_digest(train), "dev_queries": queries_digest(dev),
             "initial_weights": weights_digest(model.model)}
@@ -76,6 +79,8 @@ def differences(old: dict, new: dict) -> list[str]:
     out = []
     for group in ("settings", "encoding"):
         a, b = old.get(group, {}), new.get(group, {})
+        if group == "settings":  # an identity without layer_decay trained without it
+            a, b = {"layer_decay": 1.0, **a}, {"layer_decay": 1.0, **b}
         if group == "encoding":  # a per-label identity names no mode (it predates packed mode)
             a, b = {"mode": "per_label", **a}, {"mode": "per_label", **b}
             if a["mode"] != b["mode"]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import os
 import random
+import re
 import shutil
 import sys
 import time
@@ -153,6 +154,39 @@ def plan_steps(n_windows: int, args: TrainArgs) -> tuple[int, int, int]:
 _NO_DECAY = ("bias", "LayerNorm.weight", "layer_norm.weight", "norm.weight")
 
 
+_LAYER = re.compile(r"\.layers?\.(\d+)\.")
+
+
+def layer_depth(name: str) -> int | None:
+    """A parameter's depth in the encoder: 0 for the embeddings, i + 1 for layer i, None outside (the head).
+
+    >>> [layer_depth(n) for n in ("bert.embeddings.word_embeddings.weight", "bert.encoder.layer.5.output.dense.bias",
+    ...                           "classifier.weight")]
+    [0, 6, None]
+    """
+    m = _LAYER.search(name)
+    if m:
+        return int(m.group(1)) + 1
+    return 0 if "embeddings" in name else None
+
+
+def layer_decayed(groups: list[dict[str, Any]], named: list[tuple[str, Any]], lr: float, decay: float
+                  ) -> list[dict[str, Any]]:
+    """``groups`` split by encoder depth, each at its group's rate times ``decay ** (top - depth)`` (the top layer
+    learns at the full rate, each one below at ``decay`` times the one above, the head at its group's rate)."""
+    depth = {id(p): layer_depth(n) for n, p in named}
+    top = max((d for d in depth.values() if d is not None), default=0)
+    out: list[dict[str, Any]] = []
+    for g in groups:
+        by: dict[int | None, list] = {}
+        for p in g["params"]:
+            by.setdefault(depth[id(p)], []).append(p)
+        for d, params in sorted(by.items(), key=lambda kv: -1 if kv[0] is None else kv[0]):
+            rate = g.get("lr", lr) * (1.0 if d is None else decay ** (top - d))
+            out.append({**g, "params": params, "lr": rate})
+    return out
+
+
 class _Run:
     """One fit in progress: windows, optimiser, schedule, counters, and the folder its resumable state lives in."""
 
@@ -180,6 +214,8 @@ class _Run:
             groups = [{**g, "params": [p for p in g["params"] if (id(p) in encoder) == in_encoder],
                        "lr": args.lr if in_encoder else args.lr * scale}
                       for in_encoder in (True, False) for g in groups]
+        if args.layer_decay != 1.0:
+            groups = layer_decayed(groups, named, args.lr, args.layer_decay)
         self.optim = torch.optim.AdamW(groups, lr=args.lr)
         warmup = int(args.warmup_ratio * self.total_steps)
         self.sched = get_scheduler(args.schedule, self.optim, num_warmup_steps=warmup,
