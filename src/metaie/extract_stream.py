@@ -165,7 +165,7 @@ def extract_file(model, input_path: str | os.PathLike, output_path: str | os.Pat
     if not src.exists():
         raise DataFormatError("file not found", path=src)
     settings = {"input": str(src.resolve()), "labels": labels, "text_field": text_field,
-                "threshold": model.config.threshold if threshold is None else threshold,  # None: the model's own
+                "threshold": model.threshold_or_default(threshold),
                 "allow_overlap": allow_overlap, "model": model_identity(model, model_name)}
     mpath = manifest_path(out)
     done: list[tuple[int, object]] = []

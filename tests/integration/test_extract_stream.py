@@ -169,7 +169,8 @@ def test_resume_refuses_another_model_or_backend(tiny_tagger, tmp_path, tiny_bac
     with pytest.raises(ConfigError, match="mixing two models"):
         extract_file(other, src, out, LABELS, threshold=0.3, progress=False, model_name=str(a))
     with pytest.raises(ConfigError, match="mixing two models"):  # another backend of the same weights
-        onnx_like = type("Onnx", (), {"session": object(), "variant": "int8", "model": tiny_tagger.model})()
+        onnx_like = type("Onnx", (), {"session": object(), "variant": "int8", "model": tiny_tagger.model,
+                                      "threshold_or_default": lambda self, t: t})()
         extract_file(onnx_like, src, out, LABELS, threshold=0.3, progress=False, model_name=str(b))
     assert len(read_out(out)) == 8  # nothing was appended
     shutil.rmtree(a)

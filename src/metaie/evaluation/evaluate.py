@@ -25,4 +25,4 @@ def evaluate(model, data, split: str = "test", root=None, schema: str | os.PathL
     return {"task": s.task, "main": MAIN[s.task], "f1": scores[MAIN[s.task]]["f1"], "metrics": scores,
             "examples": len(gold), "examples_in_split": n_all, "subsampled": len(gold) < n_all,
             "seconds": round(time.time() - t0, 2), "split": split, "data": str(data),
-            "threshold": model.config.threshold if threshold is None else threshold}
+            "threshold": model.threshold_or_default(threshold)}

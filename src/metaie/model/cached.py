@@ -20,6 +20,7 @@ class CachedModel:
     def __init__(self, model: MetaIE, batch_size: int = 64):
         self.model, self.batch_size = model, batch_size
         self.config = model.config
+        self.threshold_or_default = model.threshold_or_default
         self.extend_ratio = model.config.extend_ratio  # the model's own decoding; a caller may set another
         self.cache: dict[tuple[str, str], tuple[np.ndarray, list[tuple[int, int]]]] = {}
 

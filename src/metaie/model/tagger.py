@@ -59,7 +59,7 @@ class MetaConfig:
     # (1.0: every token must reach the threshold); chosen on dev splits, docs/results.md
     extend_ratio: float = EXTEND_RATIO
     # the threshold a call that names none decodes at; `metaie finetune` stores its task family's dev-chosen one
-    # (metaie.tasks.FAMILY_THRESHOLDS) or the one chosen on the data's dev split
+    # (metaie.tasks.registry.THRESHOLDS) or the one chosen on the data's dev split
     threshold: float = 0.5
     # packed mode only (metaie.model.packed): label-prefix tokens per window, the marker token before each
     # label, the width of the (token, label) scoring head, and how training packs a text's labels

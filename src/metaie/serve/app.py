@@ -129,9 +129,10 @@ def create_app(model, model_name: str = "", limits: Limits | None = None, max_ba
         if longest > limits.max_text_chars:
             raise HTTPException(413, f"a text of {longest} characters exceeds the limit of {limits.max_text_chars} "
                                      "(split the document, or start the server with a higher --max-text-chars)")
+        threshold = model.threshold_or_default(req.threshold)  # the request's, else the model's own
         started = time.perf_counter()
         try:
-            spans = await batcher.submit(texts, labels, req.threshold, req.allow_overlap)
+            spans = await batcher.submit(texts, labels, threshold, req.allow_overlap)
         except MetaIEError as e:
             raise HTTPException(422, str(e)) from None
         except Exception as e:  # answered as JSON and the connection kept, never a bare 500 and a dropped socket
@@ -140,7 +141,7 @@ def create_app(model, model_name: str = "", limits: Limits | None = None, max_ba
         # Plain dicts built off the event loop: a long text's thousands of spans do not stall other requests.
         results = await run_in_threadpool(lambda: [{"spans": [s.to_dict() for s in found]} for found in spans])
         return JSONResponse({"results": results, "labels": labels,
-                             "threshold": model.threshold_or_default(req.threshold), "task": req.task,
+                             "threshold": threshold, "task": req.task,
                              "elapsed_ms": round((time.perf_counter() - started) * 1000, 2)})
 
     @app.get("/health", summary="Liveness, queue length and batching counters")

@@ -5,7 +5,6 @@
 """
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -13,7 +12,7 @@ from pathlib import Path
 from ..datasets import load_split, resolve
 from ..datasets.schemas import task_schema
 from ..errors import ConfigError
-from ..jsonl import write_json
+from ..jsonl import read_json, write_json
 from ..tasks.base import training_queries
 from ..tasks.fewshot import eval_sample, sample_k_shot
 from ..tasks.registry import MAIN, THRESHOLDS, make_adapter
@@ -86,8 +85,6 @@ def finetune(start: StartPoint, data, shots: int, seed: int, out: str | os.PathL
     """
     if threshold is not None and tune_split is not None:
         raise ConfigError("give a threshold or a split to choose one on, not both")
-    if threshold is not None and not 0 <= threshold <= 1:
-        raise ConfigError(f"threshold must be in [0, 1], not {threshold}")
     if tune_split == "test":
         raise ConfigError("a threshold chosen on the test split would overstate the model's test score: choose it "
                           "on a dev split (--tune-threshold dev) or give --threshold")
@@ -102,6 +99,7 @@ def finetune(start: StartPoint, data, shots: int, seed: int, out: str | os.PathL
     model = start.load(max_length, stride, device=device, seed=seed)
     model.config.task = s.task
     model.config.threshold = THRESHOLDS[s.task] if threshold is None else threshold
+    model.config.check()  # a threshold outside [0, 1] is refused here, before any training
     train_args.seed = seed
     info = {"data": str(data), "task": s.task, "schema": s.source, "shots": shots, "seed": seed,
             "start": start.name, "examples": len(shot), "queries": len(queries),
@@ -121,7 +119,7 @@ def finetune(start: StartPoint, data, shots: int, seed: int, out: str | os.PathL
         if out is not None:  # the saved model's metaie.json and manifest gain the choice
             from ..model.hub import CONFIG_NAME
             write_json(Path(out) / CONFIG_NAME, asdict(model.config))
-            manifest = json.loads((Path(out) / "manifest.json").read_text(encoding="utf-8"))
+            manifest = read_json(Path(out) / "manifest.json")
             manifest["finetune"]["threshold"] = info["threshold"]
             write_json(Path(out) / "manifest.json", manifest)
     if out is not None:
