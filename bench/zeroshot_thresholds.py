@@ -30,6 +30,7 @@ from metaie.threads import set_threads  # noqa: E402
 
 DEV = ["crossner_ai", "crossner_literature", "crossner_music", "crossner_politics", "crossner_science"]
 TEST = DEV + ["mit_movie", "mit_restaurant"]
+OVERLAP = {"schema": None, "flat": False, "keep": True}   # --overlap mode -> evaluate's allow_overlap
 
 
 def main() -> None:
@@ -44,13 +45,22 @@ def main() -> None:
     ap.add_argument("--extend-ratios", default=None,
                     help="decode at each of these extend ratios too (default: each model's own); results are then "
                          "keyed THRESHOLDxRATIO")
+    ap.add_argument("--overlap", default="schema",
+                    help="comma list of 'schema' (as the dataset's schema says: every span kept unless 'flat: true'), "
+                         "'flat' (the overlap rule among entity types) and 'keep' (every span kept); with more than "
+                         "one, results are keyed SETTING+MODE")
     a = ap.parse_args()
     dev = [d for d in a.dev.split(",") if d]
     set_threads(a.threads)
     ts = [float(x) for x in a.thresholds.split(",")]
     ratios = [float(x) for x in a.extend_ratios.split(",")] if a.extend_ratios else [None]
-    settings = {(str(t) if r is None else f"{t}x{r}"): (t, r) for r in ratios for t in ts}
-    out: dict = {"limit": a.limit, "thresholds": ts, "extend_ratios": ratios, "dev": dev, "models": {}}
+    modes = [m for m in a.overlap.split(",") if m]
+    if set(modes) - {"schema", "flat", "keep"}:
+        ap.error("--overlap takes 'schema', 'flat' and/or 'keep'")
+    settings = {(str(t) if r is None else f"{t}x{r}") + (f"+{m}" if len(modes) > 1 else ""):
+                (t, r, m) for m in modes for r in ratios for t in ts}
+    out: dict = {"limit": a.limit, "thresholds": ts, "extend_ratios": ratios, "overlap": modes, "dev": dev,
+                 "models": {}}
     for path in a.models:
         cached = CachedModel(MetaIE.from_pretrained(path, device="cpu"), a.batch_size)
         own = cached.model.config.extend_ratio
@@ -59,9 +69,10 @@ def main() -> None:
             t0 = time.time()
             for d in names:
                 res[split][d] = {}
-                for key, (t, r) in settings.items():
+                for key, (t, r, m) in settings.items():
                     cached.extend_ratio = own if r is None else r
-                    res[split][d][key] = round(100 * evaluate(cached, d, split, threshold=t, limit=a.limit)["f1"], 2)
+                    f1 = evaluate(cached, d, split, threshold=t, limit=a.limit, allow_overlap=OVERLAP[m])["f1"]
+                    res[split][d][key] = round(100 * f1, 2)
                 print(f"{path} {split} {d}: {res[split][d]}", file=sys.stderr, flush=True)
             res["seconds"][split] = round(time.time() - t0, 1)
         dev_mean = {k: round(statistics.mean(res["dev"][d][k] for d in dev), 2) for k in settings}

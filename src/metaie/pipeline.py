@@ -5,10 +5,12 @@
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
 from .errors import ConfigError
+from .model.decoding import resolve_overlaps
 from .records import Query
 from .tasks.base import Answers
 from .tasks.registry import make_adapter, score
@@ -24,16 +26,23 @@ class Extractor:
     entities / relations / events / triplets in character offsets. Each stage asks all its queries in one call,
     so a packed model (:mod:`metaie.model.packed`) reads each text once per stage with all its labels (an RE
     head's relation phrases together), and texts that ask the same labels share windows.
+
+    Where the task's labels exclude one another (``flat: true`` in an NER or RE schema: an entity has one type;
+    ``Adapter.exclusive``), overlapping spans that answer different labels of one stage are resolved as
+    ``MetaIE.extract`` resolves them: the more probable span is kept. ``allow_overlap=False`` asks for that rule
+    whatever the schema says, ``True`` keeps every span; None (the default) follows the schema.
     """
 
     def __init__(self, model, task: str | None = None, schema: str | Path | TaskSchema | None = None,
-                 threshold: float | None = None, batch_size: int = 64):
+                 threshold: float | None = None, batch_size: int = 64, allow_overlap: bool | None = None):
         if schema is None:
             raise ConfigError("Extractor needs a schema: a shipped name (e.g. 'conll04') or a YAML file")
         self.schema = schema if isinstance(schema, TaskSchema) else load_schema(schema)
         if task is not None and task != self.schema.task:
             raise ConfigError(f"task {task!r} does not match the schema's task {self.schema.task!r}")
         self.model, self.threshold, self.batch_size = model, threshold, batch_size
+        if allow_overlap is not None:   # the adapter asks the schema; an explicit choice overrides it
+            self.schema = dataclasses.replace(self.schema, flat=not allow_overlap)
         self.adapter = make_adapter(self.schema)
 
     def predict(self, examples: Sequence[Example]) -> list[Example]:
@@ -46,9 +55,26 @@ class Extractor:
                 continue
             preds = self.model.predict_queries([Query(a.label, examples[i].text) for i, a in asks],
                                                threshold=self.threshold, batch_size=self.batch_size)
+            got: list[list[tuple]] = [[] for _ in examples]
             for (i, a), spans in zip(asks, preds):
-                answers[i].append((a, sorted({(s.start, s.end) for s in spans})))
+                got[i].append((a, spans))
+            for i, pairs in enumerate(got):
+                pairs = self._exclusive(pairs)
+                answers[i] += [(a, sorted({(s.start, s.end) for s in spans})) for a, spans in pairs]
         return [self.adapter.assemble(ex, ans) for ex, ans in zip(examples, answers)]
+
+    def _exclusive(self, pairs: list[tuple]) -> list[tuple]:
+        """One stage's (ask, spans) of one text, with overlaps among the spans of mutually exclusive asks resolved."""
+        groups: dict = {}
+        for a, spans in pairs:
+            g = self.adapter.exclusive(a)
+            if g is not None:
+                groups.setdefault(g, []).extend(spans)
+        if not any(len(v) > 1 for v in groups.values()):
+            return pairs
+        kept = {id(s) for spans in groups.values() for s in resolve_overlaps(spans)}
+        return [(a, spans if self.adapter.exclusive(a) is None else [s for s in spans if id(s) in kept])
+                for a, spans in pairs]
 
     def score(self, gold: Sequence[Example]) -> dict[str, dict]:
         """Predict ``gold``'s texts and score them against it: every metric of the task (``tasks.registry.score``)."""

@@ -94,6 +94,11 @@ class Adapter:
         """Mentions per label code, for K-shot sampling."""
         raise NotImplementedError
 
+    def exclusive(self, ask: Ask) -> object:
+        """A key shared by the asks whose answers exclude one another (overlapping spans of different labels
+        among them: the more probable is kept, in ``metaie.pipeline``), or None where answers may overlap."""
+        return None
+
     def _name(self, text: str, ent: Entity) -> str:
         return mention(text, ent, self.schema.template("repeated"))
 

@@ -10,6 +10,7 @@ Shipped schemas live in ``metaie/resources/tasks/<dataset>.yaml``; a user passes
     roles:     {Attacker: attacker, ...}                            # ee, srl ("questions" for QA-SRL)
     polarities: {POS: positive, NEG: negative, NEU: neutral}        # absa, aste
     predicate: predicate                                            # srl stage-1 query; predicates: given|predict
+    flat: false              # ner, re: true = of overlapping entities of different types, keep the likelier
     templates: {entity: "{type}", tail: "{head} {relation}", trigger: "{event}", argument: "{trigger} {role}",
                 aspect: "{polarity} aspect", opinion: "{aspect} {polarity} opinion",
                 repeated: "{text} ({n})"}
@@ -51,6 +52,7 @@ class TaskSchema:
     predicate: str = "predicate"
     predicates: str = "predict"
     templates: dict[str, str] = field(default_factory=dict)
+    flat: bool = False   # entity types exclude one another: the overlap rule among them (docs/results.md, session 16)
     source: str = ""
 
     def template(self, name: str) -> str:
@@ -171,6 +173,8 @@ def schema_from_dict(d: dict[str, Any], source: str = "") -> TaskSchema:
     if bad:
         raise ConfigError(f"{source or 'schema'}: unknown template(s) {sorted(bad)}; "
                           f"known: {sorted(DEFAULT_TEMPLATES)}")
+    if not isinstance(d.get("flat", False), bool):
+        raise ConfigError(f"{source or 'schema'}: 'flat' must be true or false, not {d['flat']!r}")
     return TaskSchema(**{k: v for k, v in d.items() if v is not None}, source=source)
 
 

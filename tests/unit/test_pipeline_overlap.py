@@ -1,0 +1,62 @@
+"""The Extractor's overlap rule among mutually exclusive labels (``flat: true``: NER; RE's entity stage)."""
+import pytest
+
+from metaie.errors import ConfigError
+from metaie.pipeline import Extractor
+from metaie.records import Span
+from metaie.tasks.schema import schema_from_dict
+
+TEXT = "Acme Labs hired Tom Lee ."
+
+
+class Scripted:
+    """Answers each query label with fixed (start, end, score) spans of the text."""
+
+    def __init__(self, answers):
+        self.answers, self.asked = answers, []
+
+    def predict_queries(self, queries, threshold=None, batch_size=64):
+        self.asked += [q.label for q in queries]
+        return [[Span(s, e, q.label, q.text[s:e], sc) for s, e, sc in self.answers.get(q.label, [])] for q in queries]
+
+
+NER = {"task": "ner", "entities": {"ORG": "organization", "PER": "person", "LOC": "location"}}
+ANSWERS = {"organization": [(0, 9, 0.9), (16, 23, 0.55)],   # Tom Lee as an organization, less sure
+           "person": [(16, 23, 0.8), (0, 4, 0.6)],          # "Acme" inside the likelier "Acme Labs"
+           "location": [(16, 19, 0.7)]}                       # "Tom" inside the likelier person "Tom Lee"
+
+
+def found(example):
+    return sorted((e.text, e.type) for e in example.entities)
+
+
+@pytest.mark.parametrize("how", ["argument", "schema"])
+def test_flat_ner_keeps_the_likelier_of_overlapping_entities(how):
+    schema = schema_from_dict({**NER, "flat": True} if how == "schema" else NER)
+    (ex,) = Extractor(Scripted(ANSWERS), schema=schema,
+                      allow_overlap=False if how == "argument" else None).extract_batch([TEXT])
+    assert found(ex) == [("Acme Labs", "ORG"), ("Tom Lee", "PER")]
+
+
+@pytest.mark.parametrize("how", ["default", "argument"])
+def test_by_default_or_with_allow_overlap_every_span_is_kept(how):
+    schema = schema_from_dict({**NER, "flat": True} if how == "argument" else NER)
+    ex = Extractor(Scripted(ANSWERS), schema=schema, allow_overlap=True if how == "argument" else None).extract(TEXT)
+    assert found(ex) == [("Acme", "PER"), ("Acme Labs", "ORG"), ("Tom", "LOC"), ("Tom Lee", "ORG"),
+                         ("Tom Lee", "PER")]
+
+
+def test_flat_must_be_a_boolean():
+    with pytest.raises(ConfigError, match="my.yaml: 'flat' must be true or false"):
+        schema_from_dict({**NER, "flat": "yes"}, source="my.yaml")
+
+
+def test_re_asks_tails_only_of_the_entities_the_rule_kept():
+    schema = schema_from_dict({"task": "re", "flat": True, "entities": {"Org": "organization", "Peop": "person"},
+                               "relations": {"Work_For": {"phrase": "works for", "head": ["Peop"], "tail": ["Org"]}}})
+    model = Scripted({"organization": [(0, 9, 0.9), (16, 23, 0.4)], "person": [(16, 23, 0.8)],
+                      "Tom Lee works for": [(0, 9, 0.7)]})
+    ex = Extractor(model, schema=schema).extract(TEXT)
+    assert found(ex) == [("Acme Labs", "Org"), ("Tom Lee", "Peop")]
+    assert [(r.head.text, r.type, r.tail.text) for r in ex.relations] == [("Tom Lee", "Work_For", "Acme Labs")]
+    assert "Acme Labs works for" not in model.asked   # "Acme Labs" is no person
