@@ -26,11 +26,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from metaie.evaluation.evaluate import evaluate  # noqa: E402
 from metaie.model.cached import CachedModel  # noqa: E402
 from metaie.model.tagger import MetaIE  # noqa: E402
+from metaie.tasks.schema import OVERLAP  # noqa: E402
 from metaie.threads import set_threads  # noqa: E402
 
 DEV = ["crossner_ai", "crossner_literature", "crossner_music", "crossner_politics", "crossner_science"]
 TEST = DEV + ["mit_movie", "mit_restaurant"]
-OVERLAP = {"schema": None, "flat": False, "keep": True}   # --overlap mode -> evaluate's allow_overlap
 
 
 def main() -> None:
@@ -46,17 +46,17 @@ def main() -> None:
                     help="decode at each of these extend ratios too (default: each model's own); results are then "
                          "keyed THRESHOLDxRATIO")
     ap.add_argument("--overlap", default="schema",
-                    help="comma list of 'schema' (as the dataset's schema says: every span kept unless 'flat: true'), "
-                         "'flat' (the overlap rule among entity types) and 'keep' (every span kept); with more than "
-                         "one, results are keyed SETTING+MODE")
+                    help="comma list of 'schema' (what the dataset's schema says) and Extractor's overlap rules "
+                         "among entity types (keep, likelier, specific); with more than one, results are keyed "
+                         "SETTING+RULE")
     a = ap.parse_args()
     dev = [d for d in a.dev.split(",") if d]
     set_threads(a.threads)
     ts = [float(x) for x in a.thresholds.split(",")]
     ratios = [float(x) for x in a.extend_ratios.split(",")] if a.extend_ratios else [None]
     modes = [m for m in a.overlap.split(",") if m]
-    if set(modes) - {"schema", "flat", "keep"}:
-        ap.error("--overlap takes 'schema', 'flat' and/or 'keep'")
+    if set(modes) - {"schema", *OVERLAP}:
+        ap.error(f"--overlap takes schema, {', '.join(OVERLAP)}")
     settings = {(str(t) if r is None else f"{t}x{r}") + (f"+{m}" if len(modes) > 1 else ""):
                 (t, r, m) for m in modes for r in ratios for t in ts}
     out: dict = {"limit": a.limit, "thresholds": ts, "extend_ratios": ratios, "overlap": modes, "dev": dev,
@@ -71,7 +71,8 @@ def main() -> None:
                 res[split][d] = {}
                 for key, (t, r, m) in settings.items():
                     cached.extend_ratio = own if r is None else r
-                    f1 = evaluate(cached, d, split, threshold=t, limit=a.limit, allow_overlap=OVERLAP[m])["f1"]
+                    rule = None if m == "schema" else m
+                    f1 = evaluate(cached, d, split, threshold=t, limit=a.limit, overlap=rule)["f1"]
                     res[split][d][key] = round(100 * f1, 2)
                 print(f"{path} {split} {d}: {res[split][d]}", file=sys.stderr, flush=True)
             res["seconds"][split] = round(time.time() - t0, 1)

@@ -5,16 +5,15 @@
 """
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
 from .errors import ConfigError
-from .model.decoding import resolve_overlaps
+from .model.decoding import resolve_overlaps, subtypes, yield_to_subtypes
 from .records import Query
 from .tasks.base import Answers
 from .tasks.registry import make_adapter, score
-from .tasks.schema import TaskSchema, load_schema
+from .tasks.schema import OVERLAP, TaskSchema, load_schema
 from .tasks.structures import Example
 
 
@@ -27,22 +26,24 @@ class Extractor:
     so a packed model (:mod:`metaie.model.packed`) reads each text once per stage with all its labels (an RE
     head's relation phrases together), and texts that ask the same labels share windows.
 
-    Where the task's labels exclude one another (``flat: true`` in an NER or RE schema: an entity has one type;
-    ``Adapter.exclusive``), overlapping spans that answer different labels of one stage are resolved as
-    ``MetaIE.extract`` resolves them: the more probable span is kept. ``allow_overlap=False`` asks for that rule
-    whatever the schema says, ``True`` keeps every span; None (the default) follows the schema.
+    Where the task's labels exclude one another (an entity has one type: ``Adapter.exclusive``), ``overlap``
+    (default: the schema's) says what becomes of overlapping spans that answer different labels of one stage:
+    ``keep`` them all; keep the ``likelier`` (``MetaIE.extract``'s rule); or ``specific``: a label yields to its
+    subtypes, which the predictions of the whole batch reveal (``model.decoding.subtypes``: most "writer" spans
+    are also "person" spans, not the reverse), so a writer is marked "writer" only, as a flat schema marks it.
     """
 
     def __init__(self, model, task: str | None = None, schema: str | Path | TaskSchema | None = None,
-                 threshold: float | None = None, batch_size: int = 64, allow_overlap: bool | None = None):
+                 threshold: float | None = None, batch_size: int = 64, overlap: str | None = None):
         if schema is None:
             raise ConfigError("Extractor needs a schema: a shipped name (e.g. 'conll04') or a YAML file")
         self.schema = schema if isinstance(schema, TaskSchema) else load_schema(schema)
         if task is not None and task != self.schema.task:
             raise ConfigError(f"task {task!r} does not match the schema's task {self.schema.task!r}")
         self.model, self.threshold, self.batch_size = model, threshold, batch_size
-        if allow_overlap is not None:   # the adapter asks the schema; an explicit choice overrides it
-            self.schema = dataclasses.replace(self.schema, flat=not allow_overlap)
+        self.overlap = self.schema.overlap if overlap is None else overlap
+        if self.overlap not in OVERLAP:
+            raise ConfigError(f"overlap must be one of {', '.join(OVERLAP)}, not {self.overlap!r}")
         self.adapter = make_adapter(self.schema)
 
     def predict(self, examples: Sequence[Example]) -> list[Example]:
@@ -58,23 +59,31 @@ class Extractor:
             got: list[list[tuple]] = [[] for _ in examples]
             for (i, a), spans in zip(asks, preds):
                 got[i].append((a, spans))
+            if self.overlap != "keep":
+                got = self._exclusive(got)
             for i, pairs in enumerate(got):
-                pairs = self._exclusive(pairs)
                 answers[i] += [(a, sorted({(s.start, s.end) for s in spans})) for a, spans in pairs]
         return [self.adapter.assemble(ex, ans) for ex, ans in zip(examples, answers)]
 
-    def _exclusive(self, pairs: list[tuple]) -> list[tuple]:
-        """One stage's (ask, spans) of one text, with overlaps among the spans of mutually exclusive asks resolved."""
-        groups: dict = {}
-        for a, spans in pairs:
-            g = self.adapter.exclusive(a)
-            if g is not None:
-                groups.setdefault(g, []).extend(spans)
-        if not any(len(v) > 1 for v in groups.values()):
-            return pairs
-        kept = {id(s) for spans in groups.values() for s in resolve_overlaps(spans)}
-        return [(a, spans if self.adapter.exclusive(a) is None else [s for s in spans if id(s) in kept])
-                for a, spans in pairs]
+    def _exclusive(self, got: list[list[tuple]]) -> list[list[tuple]]:
+        """One stage's (ask, spans) per text, with overlaps among the spans of mutually exclusive asks resolved."""
+        groups: list[dict] = []   # per text: exclusive group -> its spans
+        for pairs in got:
+            g: dict = {}
+            for a, spans in pairs:
+                key = self.adapter.exclusive(a)
+                if key is not None:
+                    g.setdefault(key, []).extend(spans)
+            groups.append(g)
+        pairs_of = {k: subtypes([g.get(k, []) for g in groups]) for k in {k for g in groups for k in g}} \
+            if self.overlap == "specific" else {}
+        out = []
+        for pairs, g in zip(got, groups):
+            kept = {id(s) for key, spans in g.items() for s in
+                    (yield_to_subtypes(spans, pairs_of[key]) if key in pairs_of else resolve_overlaps(spans))}
+            out.append([(a, spans if self.adapter.exclusive(a) is None else [s for s in spans if id(s) in kept])
+                        for a, spans in pairs])
+        return out
 
     def score(self, gold: Sequence[Example]) -> dict[str, dict]:
         """Predict ``gold``'s texts and score them against it: every metric of the task (``tasks.registry.score``)."""

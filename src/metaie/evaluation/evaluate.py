@@ -13,16 +13,16 @@ from ..tasks.registry import MAIN
 
 def evaluate(model, data, split: str = "test", root=None, schema: str | os.PathLike | None = None,
              task: str | None = None, threshold: float | None = None, limit: int | None = None, sample_seed: int = 0,
-             batch_size: int = 64, allow_overlap: bool | None = None) -> dict:
+             batch_size: int = 64, overlap: str | None = None) -> dict:
     """Predict a split (optionally a seeded random sub-sample of ``limit`` examples) and score it, at
-    ``threshold`` (None: the model's own default); ``allow_overlap`` as ``Extractor``'s (None: the schema's)."""
+    ``threshold`` (None: the model's own default); ``overlap`` as ``Extractor``'s (None: the schema's)."""
     s = task_schema(data, schema, task, root)
     full = load_split(data, split, root)
     n_all = len(full)
     gold = eval_sample(full, limit, sample_seed)
     t0 = time.time()
     scores = Extractor(model, schema=s, threshold=threshold, batch_size=batch_size,
-                       allow_overlap=allow_overlap).score(gold)
+                       overlap=overlap).score(gold)
     return {"task": s.task, "main": MAIN[s.task], "f1": scores[MAIN[s.task]]["f1"], "metrics": scores,
             "examples": len(gold), "examples_in_split": n_all, "subsampled": len(gold) < n_all,
             "seconds": round(time.time() - t0, 2), "split": split, "data": str(data),

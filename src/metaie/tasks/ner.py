@@ -34,9 +34,8 @@ class NER(Adapter):
         return Example(example.id, example.text, entities=sorted(set(example.entities)))
 
     def exclusive(self, ask):
-        """Entity types exclude one another where the schema says ``flat: true``; by default every type's spans
-        are kept (zero-shot, a general type such as "person" outscores a dataset's finer "writer": docs/results.md)."""
-        return "entity" if self.schema.flat and ask.key[0] == "entity" else None
+        """Entity types exclude one another (what is done about it: the schema's ``overlap``)."""
+        return "entity" if ask.key[0] == "entity" else None
 
     def label_counts(self, example):
         return Counter(e.type for e in example.entities)

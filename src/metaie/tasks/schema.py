@@ -10,7 +10,7 @@ Shipped schemas live in ``metaie/resources/tasks/<dataset>.yaml``; a user passes
     roles:     {Attacker: attacker, ...}                            # ee, srl ("questions" for QA-SRL)
     polarities: {POS: positive, NEG: negative, NEU: neutral}        # absa, aste
     predicate: predicate                                            # srl stage-1 query; predicates: given|predict
-    flat: false              # ner, re: true = of overlapping entities of different types, keep the likelier
+    overlap: keep            # ner, re: overlapping entities of different types: keep | likelier | specific
     templates: {entity: "{type}", tail: "{head} {relation}", trigger: "{event}", argument: "{trigger} {role}",
                 aspect: "{polarity} aspect", opinion: "{aspect} {polarity} opinion",
                 repeated: "{text} ({n})"}
@@ -33,6 +33,10 @@ from ..errors import ConfigError
 from .structures import Example
 
 TASKS = ("ner", "re", "ee", "srl", "absa", "aste")
+# What Extractor does with overlapping spans that answer mutually exclusive labels (an entity has one type):
+# keep them all, keep the likelier (MetaIE.extract's rule), or let a general label yield to its subtype
+# ("person" to "writer", learnt from the predictions: model.decoding.subtypes). docs/results.md, session 16.
+OVERLAP = ("keep", "likelier", "specific")
 DEFAULT_TEMPLATES = {"entity": "{type}", "tail": "{head} {relation}", "trigger": "{event}",
                      "argument": "{trigger} {role}", "aspect": "{polarity} aspect",
                      "aspect_any": "aspect", "opinion": "{aspect} {polarity} opinion",
@@ -52,7 +56,7 @@ class TaskSchema:
     predicate: str = "predicate"
     predicates: str = "predict"
     templates: dict[str, str] = field(default_factory=dict)
-    flat: bool = False   # entity types exclude one another: the overlap rule among them (docs/results.md, session 16)
+    overlap: str = "keep"   # overlapping entities of different types: keep | likelier | specific (OVERLAP)
     source: str = ""
 
     def template(self, name: str) -> str:
@@ -173,8 +177,8 @@ def schema_from_dict(d: dict[str, Any], source: str = "") -> TaskSchema:
     if bad:
         raise ConfigError(f"{source or 'schema'}: unknown template(s) {sorted(bad)}; "
                           f"known: {sorted(DEFAULT_TEMPLATES)}")
-    if not isinstance(d.get("flat", False), bool):
-        raise ConfigError(f"{source or 'schema'}: 'flat' must be true or false, not {d['flat']!r}")
+    if d.get("overlap", "keep") not in OVERLAP:
+        raise ConfigError(f"{source or 'schema'}: 'overlap' must be one of {', '.join(OVERLAP)}, not {d['overlap']!r}")
     return TaskSchema(**{k: v for k, v in d.items() if v is not None}, source=source)
 
 
