@@ -47,7 +47,7 @@ def main() -> None:
                          "keyed THRESHOLDxRATIO")
     ap.add_argument("--overlap", default="schema",
                     help="comma list of 'schema' (what the dataset's schema says) and Extractor's overlap rules "
-                         "among entity types (keep, likelier, specific); with more than one, results are keyed "
+                         "among entity types (keep, likelier); with more than one, results are keyed "
                          "SETTING+RULE")
     a = ap.parse_args()
     dev = [d for d in a.dev.split(",") if d]

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .errors import ConfigError
-from .model.decoding import resolve_overlaps, subtypes, yield_to_subtypes
+from .model.decoding import resolve_overlaps
 from .records import Query
 from .tasks.base import Answers
 from .tasks.registry import make_adapter, score
@@ -28,9 +28,9 @@ class Extractor:
 
     Where the task's labels exclude one another (an entity has one type: ``Adapter.exclusive``), ``overlap``
     (default: the schema's) says what becomes of overlapping spans that answer different labels of one stage:
-    ``keep`` them all; keep the ``likelier`` (``MetaIE.extract``'s rule); or ``specific``: a label yields to its
-    subtypes, which the predictions of the whole batch reveal (``model.decoding.subtypes``: most "writer" spans
-    are also "person" spans, not the reverse), so a writer is marked "writer" only, as a flat schema marks it.
+    ``keep`` them all (the default), or keep the ``likelier`` (``MetaIE.extract``'s rule, the paper's). Zero-shot,
+    the rule costs F1 where a schema has general and finer types: "person" outscores CrossNER's "writer" on the
+    same name (docs/results.md, "Overlapping entity types", session 16).
     """
 
     def __init__(self, model, task: str | None = None, schema: str | Path | TaskSchema | None = None,
@@ -75,12 +75,9 @@ class Extractor:
                 if key is not None:
                     g.setdefault(key, []).extend(spans)
             groups.append(g)
-        pairs_of = {k: subtypes([g.get(k, []) for g in groups]) for k in {k for g in groups for k in g}} \
-            if self.overlap == "specific" else {}
         out = []
         for pairs, g in zip(got, groups):
-            kept = {id(s) for key, spans in g.items() for s in
-                    (yield_to_subtypes(spans, pairs_of[key]) if key in pairs_of else resolve_overlaps(spans))}
+            kept = {id(s) for spans in g.values() for s in resolve_overlaps(spans)}
             out.append([(a, spans if self.adapter.exclusive(a) is None else [s for s in spans if id(s) in kept])
                         for a, spans in pairs])
         return out

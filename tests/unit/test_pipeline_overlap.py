@@ -46,36 +46,13 @@ def test_keep_leaves_every_span(how):
     assert found(ex) == ALL
 
 
-def test_specific_lets_a_general_label_yield_to_its_subtype_learnt_over_the_batch():
-    schema = schema_from_dict({"task": "ner", "entities": {"writer": "writer", "person": "person"}})
-    texts = ["Poe met Ann .", "Poe wrote .", "Bob ran ."]
-    answers = {"Poe met Ann .": {"writer": [(0, 3, 0.6)], "person": [(0, 3, 0.9), (8, 11, 0.9)]},
-               "Poe wrote .": {"writer": [(0, 3, 0.7)], "person": [(0, 3, 0.8)]},
-               "Bob ran .": {"person": [(0, 3, 0.9)]}}
-
-    class PerText(Scripted):
-        def predict_queries(self, queries, threshold=None, batch_size=64):
-            return [[Span(s, e, q.label, q.text[s:e], sc) for s, e, sc in answers[q.text].get(q.label, [])]
-                    for q in queries]
-
-    spec = Extractor(PerText({}), schema=schema, overlap="specific").extract_batch(texts)
-    # every writer span is also a person span, a third of the person spans a writer's: writer is the subtype
-    assert [found(x) for x in spec] == [[("Ann", "person"), ("Poe", "writer")], [("Poe", "writer")],
-                                        [("Bob", "person")]]
-    likelier = Extractor(PerText({}), schema=schema, overlap="likelier").extract_batch(texts)
-    assert [found(x) for x in likelier][:2] == [[("Ann", "person"), ("Poe", "person")], [("Poe", "person")]]
-    # one text alone: "writer" and "person" share their one span each way, so neither is the other's subtype
-    (alone,) = Extractor(PerText({}), schema=schema, overlap="specific").extract_batch(texts[1:2])
-    assert found(alone) == [("Poe", "person"), ("Poe", "writer")]
-
-
 @pytest.mark.parametrize("where", ["schema", "argument"])
 def test_an_unknown_rule_is_refused_naming_the_choices(where):
     if where == "schema":
-        with pytest.raises(ConfigError, match="my.yaml: 'overlap' must be one of keep, likelier, specific"):
+        with pytest.raises(ConfigError, match="my.yaml: 'overlap' must be one of keep, likelier"):
             schema_from_dict({**NER, "overlap": "flat"}, source="my.yaml")
     else:
-        with pytest.raises(ConfigError, match="overlap must be one of keep, likelier, specific, not 'flat'"):
+        with pytest.raises(ConfigError, match="overlap must be one of keep, likelier, not 'flat'"):
             Extractor(Scripted({}), schema=schema_from_dict(NER), overlap="flat")
 
 

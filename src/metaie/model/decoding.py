@@ -4,7 +4,6 @@ Tag indices are fixed: 0 = O, 1 = B, 2 = I.
 """
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -149,37 +148,3 @@ def resolve_overlaps(spans: list[Span]) -> list[Span]:
     kept.sort(key=lambda sp: (sp.start, sp.end, sp.label, sp.text))  # Span's own order; linear on sorted input
     return kept
 
-
-def subtypes(spans_per_text: Sequence[Sequence[Span]], share: float = 0.5) -> set[tuple[str, str]]:
-    """Pairs ``(a, b)`` of labels where ``a`` behaves as a subtype of ``b`` over these texts: at least ``share`` of
-    a's spans overlap a span of b in the same text, and a larger part than of b's spans overlap one of a's ("writer"
-    inside "person": most writers are also persons, most persons are no writer).
-
-    >>> t = [[Span(0, 3, "writer"), Span(0, 3, "person"), Span(8, 11, "person")], [Span(4, 9, "person")]]
-    >>> sorted(subtypes(t))
-    [('writer', 'person')]
-    """
-    n: Counter = Counter()
-    shared: Counter = Counter()
-    for spans in spans_per_text:
-        by: dict[str, list[Span]] = {}
-        for sp in spans:
-            by.setdefault(sp.label, []).append(sp)
-        for a, sa in by.items():
-            n[a] += len(sa)
-            for b, sb in by.items():
-                if a != b:
-                    shared[a, b] += sum(1 for x in sa if any(x.overlaps(y) for y in sb))
-    return {(a, b) for (a, b), k in shared.items() if k >= share * n[a] and k * n[b] > shared[b, a] * n[a]}
-
-
-def yield_to_subtypes(spans: Sequence[Span], pairs: set[tuple[str, str]]) -> list[Span]:
-    """Drop each span that overlaps a span of one of its label's subtypes (``pairs`` from :func:`subtypes`): a
-    flat schema marks a writer "writer", not also "person".
-
-    >>> kept = yield_to_subtypes([Span(0, 3, "writer"), Span(0, 3, "person"), Span(8, 11, "person")],
-    ...                          {("writer", "person")})
-    >>> [(s.start, s.label) for s in kept]
-    [(0, 'writer'), (8, 'person')]
-    """
-    return [s for s in spans if not any((t.label, s.label) in pairs and t.overlaps(s) for t in spans if t is not s)]

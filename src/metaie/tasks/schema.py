@@ -10,7 +10,7 @@ Shipped schemas live in ``metaie/resources/tasks/<dataset>.yaml``; a user passes
     roles:     {Attacker: attacker, ...}                            # ee, srl ("questions" for QA-SRL)
     polarities: {POS: positive, NEG: negative, NEU: neutral}        # absa, aste
     predicate: predicate                                            # srl stage-1 query; predicates: given|predict
-    overlap: keep            # ner, re: overlapping entities of different types: keep | likelier | specific
+    overlap: keep            # ner, re: overlapping entities of different types: keep | likelier
     templates: {entity: "{type}", tail: "{head} {relation}", trigger: "{event}", argument: "{trigger} {role}",
                 aspect: "{polarity} aspect", opinion: "{aspect} {polarity} opinion",
                 repeated: "{text} ({n})"}
@@ -33,10 +33,9 @@ from ..errors import ConfigError
 from .structures import Example
 
 TASKS = ("ner", "re", "ee", "srl", "absa", "aste")
-# What Extractor does with overlapping spans that answer mutually exclusive labels (an entity has one type):
-# keep them all, keep the likelier (MetaIE.extract's rule), or let a general label yield to its subtype
-# ("person" to "writer", learnt from the predictions: model.decoding.subtypes). docs/results.md, session 16.
-OVERLAP = ("keep", "likelier", "specific")
+# What Extractor does with overlapping spans that answer mutually exclusive labels (an entity has one type): keep
+# them all, or keep the likelier (MetaIE.extract's rule). docs/results.md, "Overlapping entity types" (session 16).
+OVERLAP = ("keep", "likelier")
 DEFAULT_TEMPLATES = {"entity": "{type}", "tail": "{head} {relation}", "trigger": "{event}",
                      "argument": "{trigger} {role}", "aspect": "{polarity} aspect",
                      "aspect_any": "aspect", "opinion": "{aspect} {polarity} opinion",
@@ -56,7 +55,7 @@ class TaskSchema:
     predicate: str = "predicate"
     predicates: str = "predict"
     templates: dict[str, str] = field(default_factory=dict)
-    overlap: str = "keep"   # overlapping entities of different types: keep | likelier | specific (OVERLAP)
+    overlap: str = "keep"   # overlapping entities of different types: keep | likelier (OVERLAP)
     source: str = ""
 
     def template(self, name: str) -> str:
