@@ -118,6 +118,25 @@ def test_cli_finetune_evaluate_and_errors(tiny_backbone, tmp_path, capsys):
     assert "larger than the data allows" in capsys.readouterr().err
 
 
+def test_cli_finetune_replays_meta_training_queries(tiny_backbone, tmp_path, capsys):
+    """--replay 1 mixes in as many queries of a meta-training source as the shots make, and doubles --max-steps."""
+    distill = Path(__file__).parents[1] / "fixtures" / "core" / "distill.jsonl"
+    runs = {}
+    for name, extra in (("plain", []), ("replay", ["--replay", "1", "--replay-data", str(distill)])):
+        main(["finetune", "--backbone", str(tiny_backbone), "--task", "ner", "--data", str(TINY_NER), "--shots", "1",
+              "--seed", "1", "--out", str(tmp_path / name), "--max-steps", "6", "--min-epochs", "1", *extra])
+        runs[name] = capsys.readouterr().out
+    q = int(re.search(r"\((\d+) queries, 6 steps\)", runs["plain"]).group(1))
+    assert f"({q} queries + {q} replayed, 12 steps)" in runs["replay"]
+    info = json.loads((tmp_path / "replay" / "finetune.json").read_text())
+    assert info["replay"] == {"data": str(distill), "ratio": 1.0, "queries": q} and "replay" not in \
+        json.loads((tmp_path / "plain" / "finetune.json").read_text())
+    with pytest.raises(SystemExit):
+        main(["finetune", "--backbone", str(tiny_backbone), "--data", str(TINY_NER), "--out", str(tmp_path / "x"),
+              "--replay", "1", "--replay-data", str(tmp_path / "missing.jsonl")])
+    assert "missing.jsonl" in capsys.readouterr().err and not (tmp_path / "x").exists()
+
+
 def test_benchmark_end_to_end_with_resume(tiny_backbone, tiny_tagger, tmp_path, capsys):
     meta = tmp_path / "meta"
     tiny_tagger.save_pretrained(meta)
@@ -158,7 +177,7 @@ def test_benchmark_config_errors(tmp_path):
     assert "/no/such/data" in str(e.value) and any(x.startswith("done    tiny_ner") for x in logged)
     assert (tmp_path / "o" / "results.md").exists()
     p.write_text("datasets: [x]\nstart_points: {meta: {model: m}}\ntrain: {epoch: 1}\n")
-    with pytest.raises(ConfigError, match="unknown TrainArgs"):
+    with pytest.raises(ConfigError, match="unknown FinetuneArgs"):
         run_benchmark(p, tmp_path / "o", log=lambda s: None)
 
 

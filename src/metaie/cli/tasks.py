@@ -46,6 +46,11 @@ def register(app: typer.Typer) -> None:
                                                 help="A budget in optimiser steps instead of --epochs"),
                  min_epochs: float | None = option(FinetuneArgs, "min_epochs", "--min-epochs",
                                                    help="At least this many passes over the data"),
+                 replay: float = option(FinetuneArgs, "replay", "--replay", min=0.0,
+                                        help="Mix in this many meta-training queries per few-shot query (the step "
+                                             "budget grows to match): keeps the start point's general skill"),
+                 replay_data: str = option(FinetuneArgs, "replay_data", "--replay-data",
+                                           help="Where replayed queries come from: any `metaie train --data` source"),
                  mode: str = typer.Option("per_label", "--mode", help="With --backbone: per_label or packed "
                                                                      "(a --model keeps its own mode)"),
                  threshold: float | None = typer.Option(
@@ -66,10 +71,12 @@ def register(app: typer.Typer) -> None:
         start = StartPoint("model" if model else "backbone", model=model, backbone=backbone, mode=mode)
         _, res, info = run(start, data, shots, seed, out, FinetuneArgs(epochs=epochs, batch_size=batch_size, lr=lr,
                                                                     max_steps=max_steps, min_epochs=min_epochs,
+                                                                    replay=replay, replay_data=replay_data,
                                                                     threads=threads),
                            root=data_root, schema=schema, task=task, threshold=threshold, tune_split=tune_threshold,
                            tune_limit=tune_limit)
-        typer.echo(f"fine-tuned on {info['examples']} examples ({info['queries']} queries, {res.steps} steps) "
+        mixed = f" + {info['replay']['queries']} replayed" if "replay" in info else ""
+        typer.echo(f"fine-tuned on {info['examples']} examples ({info['queries']} queries{mixed}, {res.steps} steps) "
                    f"in {res.seconds:.1f}s -> {out} (default threshold {info['threshold']['value']}, from "
                    f"{info['threshold']['from']})")
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -127,11 +128,13 @@ def _stale(cached: dict, want: dict) -> list[str]:
 def run_one(cfg: BenchmarkConfig, r: dict) -> dict:
     """Fine-tune (unless K=0) and evaluate one run; returns its result row."""
     from ..training import TrainArgs
+    from ..training.args import FinetuneArgs
     sp = _start(cfg, r["start"], r["dataset"])
     windows: dict[str, Any] = {"max_length": cfg.max_length, "stride": cfg.stride}
     fit_info: dict = {}
     if r["k"] > 0:
-        args = TrainArgs(**{"progress": False, **cfg.train})
+        # FinetuneArgs for its replay fields, on TrainArgs's defaults (what configs have always been read with)
+        args = FinetuneArgs(**{**asdict(TrainArgs()), "progress": False, **cfg.train})
         model, res, info = finetune(sp, r["dataset"], r["k"], r["seed"], None, args, root=cfg.data_root,
                                     device=cfg.device, take_all_short=True, **windows)
         fit_info = {**info, "train_seconds": round(res.seconds, 2), "steps": res.steps}

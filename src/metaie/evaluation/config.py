@@ -13,7 +13,7 @@
       human_schema: {model: "models/human-schema-{dataset}",   # {dataset} = the evaluated one (leave-one-out)
                      datasets: [conll2003, conll04]}             # optional: run this start point on these only
       mixed: {folds: {models/fold-a: [conll2003], models/fold-b: [conll04]}}   # leave-out folds
-    train: {epochs: 10, batch_size: 8, lr: 5.0e-5}            # metaie.training.TrainArgs fields
+    train: {epochs: 10, batch_size: 8, lr: 5.0e-5}            # FinetuneArgs fields (TrainArgs's defaults; replay)
     test_limit: 300                      # seeded sub-sample of each test set (null = full; tables say so)
     threshold: 0.5                       # or per task family: {default: 0.5, re: 0.7} (families a run's task)
     sweep_thresholds: [0.3, 0.7]         # also score each run at these (choose a threshold on a dev split)
@@ -87,7 +87,7 @@ class BenchmarkConfig:
     datasets: tuple[str, ...] = ()
     shots: tuple[int, ...] = (5,)
     seeds: tuple[int, ...] = (1, 2, 3)
-    train: dict[str, Any] = field(default_factory=dict)   # TrainArgs fields the config sets (checked on load)
+    train: dict[str, Any] = field(default_factory=dict)   # FinetuneArgs fields the config sets (checked on load)
     test_limit: int | None = None
     threshold: float = 0.5
     task_thresholds: dict[str, float] = field(default_factory=dict)   # per task family, over ``threshold``
@@ -281,14 +281,14 @@ def _train(c: _Checker, train: Any) -> dict[str, Any]:
     if train is None:
         return {}
     if not isinstance(train, dict):
-        raise c.fail("train", "a mapping of TrainArgs fields", train)
-    from ..training import TrainArgs
-    known = {f.name for f in fields(TrainArgs)}
+        raise c.fail("train", "a mapping of FinetuneArgs fields", train)
+    from ..training.args import FinetuneArgs
+    known = {f.name for f in fields(FinetuneArgs)}
     bad = set(train) - known
     if bad:
-        raise ConfigError(f"{c.path}: train: unknown TrainArgs field(s) {sorted(map(str, bad))}")
+        raise ConfigError(f"{c.path}: train: unknown FinetuneArgs field(s) {sorted(map(str, bad))}")
     try:
-        TrainArgs(**train)
+        FinetuneArgs(**train).validate()
     except (TypeError, ValueError, ConfigError) as e:
         raise ConfigError(f"{c.path}: train: {e}") from None
     return dict(train)

@@ -75,10 +75,21 @@ class MetaTrainArgs(TrainArgs):
 
 @dataclass
 class FinetuneArgs(TrainArgs):
-    """``fit`` settings of few-shot fine-tuning (``metaie finetune``): a few examples, many small-batch passes."""
+    """``fit`` settings of few-shot fine-tuning (``metaie finetune``): a few examples, many small-batch passes;
+    and replay: ``replay`` meta-training queries of source ``replay_data`` mixed in per few-shot query, with the
+    step budget grown to match, so the task's queries get as many passes (``training.finetune.replay_queries``).
+    """
 
     epochs: int = 10
     batch_size: int = 8
+    replay: float = 0.0               # meta-training queries per few-shot query (0: none)
+    replay_data: str = "bundled"      # where they come from: any `metaie train --data` source
+
+    def validate(self) -> FinetuneArgs:
+        super().validate()
+        if not self.replay >= 0:
+            raise ConfigError("training setting: replay must be >= 0")
+        return self
 
 
 @dataclass

@@ -5,14 +5,17 @@
 """
 from __future__ import annotations
 
+import functools
 import os
-from dataclasses import asdict, dataclass
+import random
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from ..datasets import load_split, resolve
 from ..datasets.schemas import task_schema
 from ..errors import ConfigError
 from ..jsonl import read_json, write_json
+from ..records import Query
 from ..tasks.base import training_queries
 from ..tasks.fewshot import eval_sample, sample_k_shot
 from ..tasks.registry import MAIN, THRESHOLDS, make_adapter
@@ -57,6 +60,24 @@ def shot_labels(schema: TaskSchema) -> list[str] | None:
     return sorted(schema.labels()[labels[schema.task]]) if schema.task in labels else None
 
 
+def replay_queries(source: str, n: int, seed: int, root=None) -> list[Query]:
+    """``n`` meta-training queries (positive and negative, as ``metaie train`` builds them) of ``source``, any
+    ``metaie train --data`` source, a seeded sample: what few-shot fine-tuning mixes in so that the start point's
+    general label-to-span skill is not overwritten by a handful of examples (docs/results.md, session 16)."""
+    pool = _replay_pool(source, None if root is None else str(root))
+    if not pool:
+        raise ConfigError(f"replay source {source!r} holds no training queries")
+    return random.Random(seed).sample(pool, min(n, len(pool)))
+
+
+@functools.lru_cache(maxsize=2)   # a benchmark fine-tunes many runs in one process from one source
+def _replay_pool(source: str, root: str | None) -> list[Query]:
+    from .args import MetaData
+    from .meta import mix_queries
+    d = MetaData()
+    return mix_queries([source], root, True, 42, d.dev_fraction, d.neg_ratio)[0]
+
+
 TUNE_GRID = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 
 
@@ -81,7 +102,9 @@ def finetune(start: StartPoint, data, shots: int, seed: int, out: str | os.PathL
 
     The model stores the threshold it decodes at by default (``metaie.json``): ``threshold`` if given, else the
     one with the best F1 on ``tune_split`` of the data (a seeded ``tune_limit`` of it) if given, else its task
-    family's (``tasks.registry.THRESHOLDS``, chosen on the benchmark's dev splits).
+    family's (``tasks.registry.THRESHOLDS``, chosen on the benchmark's dev splits). ``train_args.replay`` (a
+    ``FinetuneArgs``) mixes in that many meta-training queries per few-shot query, and grows ``max_steps`` by the
+    same factor.
     """
     if threshold is not None and tune_split is not None:
         raise ConfigError("give a threshold or a split to choose one on, not both")
@@ -96,6 +119,10 @@ def finetune(start: StartPoint, data, shots: int, seed: int, out: str | os.PathL
     adapter = make_adapter(s)
     mentions = sum((adapter.label_counts(ex) for ex in shot), Counter())
     queries = [q for ex in shot for q in training_queries(adapter, ex)]
+    ratio, replay_data = getattr(train_args, "replay", 0.0), getattr(train_args, "replay_data", "bundled")
+    extra = replay_queries(replay_data, round(ratio * len(queries)), seed, root) if ratio and queries else []
+    if extra and train_args.max_steps:
+        train_args = replace(train_args, max_steps=round(train_args.max_steps * (1 + len(extra) / len(queries))))
     model = start.load(max_length, stride, device=device, seed=seed)
     model.config.task = s.task
     model.config.threshold = THRESHOLDS[s.task] if threshold is None else threshold
@@ -106,11 +133,13 @@ def finetune(start: StartPoint, data, shots: int, seed: int, out: str | os.PathL
             "positive_queries": sum(1 for q in queries if q.spans),
             "labels_under_k": {lab: mentions[lab] for lab in (shot_labels(s) or sorted(mentions))
                                if mentions[lab] < shots}}
+    if extra:
+        info["replay"] = {"data": replay_data, "ratio": ratio, "queries": len(extra)}
     if tune_split is not None:
         load_split(data, tune_split, root)  # a missing split fails here, before any training
     info["threshold"] = {"value": model.config.threshold,
                          "from": "argument" if threshold is not None else f"task family {s.task}"}
-    result = fit(model, queries, None, train_args, out_dir=out, manifest_extra={"finetune": info})
+    result = fit(model, queries + extra, None, train_args, out_dir=out, manifest_extra={"finetune": info})
     if tune_split is not None:
         chosen, by = choose_threshold(model, data, s, tune_split, root, tune_limit)
         model.config.threshold = chosen
