@@ -67,17 +67,14 @@ class Extractor:
 
     def _exclusive(self, got: list[list[tuple]]) -> list[list[tuple]]:
         """One stage's (ask, spans) per text, with overlaps among the spans of mutually exclusive asks resolved."""
-        groups: list[dict] = []   # per text: exclusive group -> its spans
+        out = []
         for pairs in got:
-            g: dict = {}
+            groups: dict = {}   # exclusive group -> its spans
             for a, spans in pairs:
                 key = self.adapter.exclusive(a)
                 if key is not None:
-                    g.setdefault(key, []).extend(spans)
-            groups.append(g)
-        out = []
-        for pairs, g in zip(got, groups):
-            kept = {id(s) for spans in g.values() for s in resolve_overlaps(spans)}
+                    groups.setdefault(key, []).extend(spans)
+            kept = {id(s) for spans in groups.values() for s in resolve_overlaps(spans)}
             out.append([(a, spans if self.adapter.exclusive(a) is None else [s for s in spans if id(s) in kept])
                         for a, spans in pairs])
         return out

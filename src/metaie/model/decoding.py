@@ -147,4 +147,3 @@ def resolve_overlaps(spans: list[Span]) -> list[Span]:
     kept = [spans[i] for i in idx.tolist()]
     kept.sort(key=lambda sp: (sp.start, sp.end, sp.label, sp.text))  # Span's own order; linear on sorted input
     return kept
-
