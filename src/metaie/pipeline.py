@@ -69,14 +69,14 @@ class Extractor:
         """One stage's (ask, spans) per text, with overlaps among the spans of mutually exclusive asks resolved."""
         out = []
         for pairs in got:
+            keys = [self.adapter.exclusive(a) for a, _ in pairs]
             groups: dict = {}   # exclusive group -> its spans
-            for a, spans in pairs:
-                key = self.adapter.exclusive(a)
+            for key, (_, spans) in zip(keys, pairs):
                 if key is not None:
                     groups.setdefault(key, []).extend(spans)
             kept = {id(s) for spans in groups.values() for s in resolve_overlaps(spans)}
-            out.append([(a, spans if self.adapter.exclusive(a) is None else [s for s in spans if id(s) in kept])
-                        for a, spans in pairs])
+            out.append([(a, spans if key is None else [s for s in spans if id(s) in kept])
+                        for key, (a, spans) in zip(keys, pairs)])
         return out
 
     def score(self, gold: Sequence[Example]) -> dict[str, dict]:
