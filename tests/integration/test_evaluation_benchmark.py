@@ -95,6 +95,41 @@ def test_finetune_stores_the_threshold_its_model_decodes_at(tiny_backbone, tmp_p
         assert not (tmp_path / "bad").exists()  # refused before training
 
 
+def test_thresholds_per_label_on_dev_from_finetune_and_tune_threshold(tiny_backbone, tmp_path, capsys):
+    """--per-label stores each label's dev-chosen threshold where it beats the default; the saved model decodes
+    at them and scores on dev what the choice saw. `metaie tune-threshold` does the same for a trained model."""
+    start, args = StartPoint("vanilla", backbone=str(tiny_backbone)), TrainArgs(epochs=2, batch_size=4, progress=False)
+    _, _, info = finetune(start, TINY_RE, 1, 1, tmp_path / "m", args, tune_split="dev", tune_limit=None,
+                          per_label=True)
+    rec = info["threshold"]
+    per = rec["per_label"]
+    assert per["f1_before"] == round(rec["f1"][str(rec["value"])], 6) <= per["f1_after"]
+    assert per["labels_tuned"] and set(rec["labels"]) <= set(per["labels_tuned"])
+    assert all(t in TUNE_GRID and t != rec["value"] for t in rec["labels"].values())
+    saved = MetaIE.from_pretrained(tmp_path / "m")
+    assert saved.config.label_thresholds == rec["labels"]
+    assert evaluate(saved, TINY_RE, "dev")["f1"] == pytest.approx(per["f1_after"], abs=1e-6)
+    with pytest.raises(ConfigError, match="chosen on a split"):
+        finetune(start, TINY_RE, 1, 1, tmp_path / "bad", args, per_label=True)
+    # the same choice for an existing model, from the command line: a tuned copy, the original untouched
+    before = (tmp_path / "m" / "metaie.json").read_text()
+    main(["tune-threshold", "-m", str(tmp_path / "m"), "--data", str(TINY_RE), "--per-label", "--limit", "0",
+          "--out", str(tmp_path / "tuned")])
+    out = capsys.readouterr().out
+    assert f"default threshold {rec['value']}" in out and "per label" in out
+    assert (tmp_path / "m" / "metaie.json").read_text() == before
+    tuned = MetaIE.from_pretrained(tmp_path / "tuned")
+    manifest = json.loads((tmp_path / "tuned" / "manifest.json").read_text())
+    assert (tuned.config.threshold, tuned.config.label_thresholds) == (rec["value"], rec["labels"])
+    assert manifest["thresholds"]["labels"] == rec["labels"] and "finetune" in manifest
+    for argv, msg in [(["--split", "test"], "would overstate"), (["--split", "nosuch"], "no split 'nosuch'"),
+                      (["-m", "metaie-minilm"], "give --out")]:
+        with pytest.raises(SystemExit):
+            main(["tune-threshold", "-m", str(tmp_path / "m"), "--data", str(TINY_RE), *argv])
+        assert msg in capsys.readouterr().err
+    assert (tmp_path / "m" / "metaie.json").read_text() == before
+
+
 def test_cli_finetune_evaluate_and_errors(tiny_backbone, tmp_path, capsys):
     out = tmp_path / "m"
     main(["finetune", "--backbone", str(tiny_backbone), "--task", "ner", "--data", str(TINY_NER), "--shots", "2",

@@ -67,8 +67,16 @@ def test_a_request_without_threshold_decodes_at_the_models_own(client, model):
         r = client.post("/extract", json={"text": TEXT, "labels": LABELS, "threshold": 0.3})  # a request's own wins
         want = [s.to_dict() for s in model.extract(TEXT, LABELS, threshold=0.3)]
         assert r.json()["threshold"] == 0.3 and want and r.json()["results"][0]["spans"] == want
+        assert r.json()["label_thresholds"] == {}
+        model.config.label_thresholds = {"person": 0.0, "organization": 0.2}  # person: every token reaches it
+        assert client.get("/info").json()["label_thresholds"] == {"person": 0.0, "organization": 0.2}
+        r = client.post("/extract", json={"text": TEXT, "labels": LABELS})
+        assert r.json()["label_thresholds"] == {"person": 0.0}  # the asked labels that have their own
+        got = r.json()["results"][0]["spans"]
+        assert got and {s["label"] for s in got} == {"person"}
+        assert got == [s.to_dict() for s in model.extract(TEXT, LABELS)]
     finally:
-        model.config.threshold = own
+        model.config.threshold, model.config.label_thresholds = own, {}
 
 
 @pytest.mark.parametrize("payload, status, words", [

@@ -61,6 +61,8 @@ def register(app: typer.Typer) -> None:
                                                     "best F1 of 0.2-0.8"),
                  tune_limit: int | None = typer.Option(300, "--tune-limit", help="Examples of that split to score "
                                                                                  "(a seeded sub-sample)"),
+                 per_label: bool = typer.Option(False, "--per-label", help="With --tune-threshold: each label "
+                                                "also gets a threshold of its own, chosen on that split"),
                  schema: str | None = _SCHEMA, data_root: str | None = _ROOT,
                  threads: int | None = THREADS) -> None:
         """Fine-tune on K shots per label of a task dataset (in the start model's mode: per-label or packed)."""
@@ -74,11 +76,38 @@ def register(app: typer.Typer) -> None:
                                                                     replay=replay, replay_data=replay_data,
                                                                     threads=threads),
                            root=data_root, schema=schema, task=task, threshold=threshold, tune_split=tune_threshold,
-                           tune_limit=tune_limit)
+                           tune_limit=tune_limit, per_label=per_label)
         mixed = f" + {info['replay']['queries']} replayed" if "replay" in info else ""
         typer.echo(f"fine-tuned on {info['examples']} examples ({info['queries']} queries{mixed}, {res.steps} steps) "
                    f"in {res.seconds:.1f}s -> {out} (default threshold {info['threshold']['value']}, from "
                    f"{info['threshold']['from']})")
+        if per_label:
+            _echo_label_thresholds(info["threshold"])
+
+    @app.command("tune-threshold")
+    def tune_threshold(model: str = typer.Option(..., "--model", "-m", help="metaie model directory or built-in name"),
+                       data: str = typer.Option(..., "--data", help="Dataset name under the data root, or a folder"),
+                       split: str = typer.Option("dev", "--split", help="The labelled split to choose on (not test)"),
+                       per_label: bool = typer.Option(False, "--per-label",
+                                                      help="Each label also gets a threshold of its own"),
+                       out: str | None = typer.Option(None, "--out", help="Save the tuned model here (default: "
+                                                                          "in place, for a local directory)"),
+                       limit: int = typer.Option(300, "--limit", min=0, help="Examples of the split to score "
+                                                                          "(a seeded sub-sample; 0: all)"),
+                       task: str | None = typer.Option(None, "--task"),
+                       schema: str | None = _SCHEMA, data_root: str | None = _ROOT,
+                       threads: int | None = THREADS) -> None:
+        """Choose the threshold a model decodes at (and with --per-label each label's) on a labelled dev split,
+        and store it in the model (metaie.json): zero-shot or fine-tuned, no training."""
+        from ..threads import set_threads
+        from ..training.finetune import tune_thresholds
+        set_threads(threads)
+        rec = tune_thresholds(model, data, split, out, root=data_root, schema=schema, task=task, limit=limit or None,
+                              per_label=per_label)
+        typer.echo(f"default threshold {rec['value']} (F1 {rec['f1'][str(rec['value'])]:.4f} on {rec['from']}) "
+                   f"-> {out or model}")
+        if per_label:
+            _echo_label_thresholds(rec)
 
     @app.command()
     def evaluate(model: str = typer.Option(..., "--model", "-m", help="metaie model directory"),
@@ -125,3 +154,10 @@ def register(app: typer.Typer) -> None:
         else:
             rows = run_benchmark(config, out, log=typer.echo)
         typer.echo(json.dumps({"runs": len(rows), "out": out}))
+
+
+def _echo_label_thresholds(rec: dict) -> None:
+    per = rec["per_label"]
+    own = ", ".join(f"{lab} {t}" for lab, t in rec["labels"].items()) or "none differ from the default"
+    typer.echo(f"per label ({len(per['labels_tuned'])} tuned): {own}; F1 {per['f1_before']:.4f} -> "
+               f"{per['f1_after']:.4f} on the same split")

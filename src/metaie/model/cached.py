@@ -26,7 +26,6 @@ class CachedModel:
 
     def predict_queries(self, queries: Sequence[Query], threshold: float | None = None, batch_size: int | None = None,
                         snap_words: bool = True) -> list[list[Span]]:
-        t = self.model.threshold_or_default(threshold)
         todo = list(dict.fromkeys((q.label, q.text) for q in queries
                                   if q.text.strip() and (q.label, q.text) not in self.cache))
         if todo:
@@ -38,5 +37,6 @@ class CachedModel:
                 out.append([])
                 continue
             probs, offsets = self.cache[(q.label, q.text)]
-            out.append(query_spans(q, probs, offsets, t, snap_words, self.extend_ratio))
+            out.append(query_spans(q, probs, offsets, self.model.label_threshold(q.label, threshold), snap_words,
+                                   self.extend_ratio))
         return out

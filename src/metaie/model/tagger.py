@@ -61,6 +61,9 @@ class MetaConfig:
     # the threshold a call that names none decodes at; `metaie finetune` stores its task family's dev-chosen one
     # (metaie.tasks.registry.THRESHOLDS) or the one chosen on the data's dev split
     threshold: float = 0.5
+    # labels that decode at a threshold of their own where a call names none (`metaie tune-threshold
+    # --per-label` chooses them on a dev split); every other label decodes at ``threshold``
+    label_thresholds: dict[str, float] = field(default_factory=dict)
     # packed mode only (metaie.model.packed): label-prefix tokens per window, the marker token before each
     # label, the width of the (token, label) scoring head, and how training packs a text's labels
     label_budget: int = 256
@@ -124,6 +127,11 @@ class MetaConfig:
         t = self.threshold
         if not isinstance(t, (int, float)) or isinstance(t, bool) or not 0 <= t <= 1:
             raise ConfigError(f"threshold must be a number in [0, 1], not {t!r}")
+        if not isinstance(self.label_thresholds, dict):
+            raise ConfigError("label_thresholds must be a mapping of label to threshold")
+        for lab, t in self.label_thresholds.items():
+            if not isinstance(lab, str) or not isinstance(t, (int, float)) or isinstance(t, bool) or not 0 <= t <= 1:
+                raise ConfigError(f"label_thresholds[{lab!r}] must be a number in [0, 1], not {t!r}")
         check_template(self.query_template)
         return self
 
@@ -311,6 +319,13 @@ class MetaIE:
         """``threshold``, or where it is None the model's own default (``config.threshold``)."""
         return self.config.threshold if threshold is None else threshold
 
+    def label_threshold(self, label: str, threshold: float | None = None) -> float:
+        """What ``label`` decodes at: ``threshold`` where a call names one (for every label), else the label's own
+        (``config.label_thresholds``), else the model's default."""
+        if threshold is not None:
+            return threshold
+        return self.config.label_thresholds.get(label, self.config.threshold)
+
     def predict_queries(self, queries: Sequence[Query], threshold: float | None = None, batch_size: int = 64,
                         snap_words: bool = True) -> list[list[Span]]:
         """Spans answering each query (no cross-label overlap resolution: one label per query).
@@ -318,14 +333,14 @@ class MetaIE:
         With ``snap_words`` a span whose boundary falls inside a word (a sub-token split) is widened to the
         whole word.
         """
-        threshold = self.threshold_or_default(threshold)
         live = [i for i, q in enumerate(queries) if q.text.strip()]
         results: list[list[Span]] = [[] for _ in queries]
         if not live:
             return results
         qp = self.query_probs([queries[i].label for i in live], [queries[i].text for i in live], batch_size)
         for i, (probs, offs) in zip(live, qp):
-            results[i] = query_spans(queries[i], probs, offs, threshold, snap_words, self.config.extend_ratio)
+            results[i] = query_spans(queries[i], probs, offs, self.label_threshold(queries[i].label, threshold),
+                                     snap_words, self.config.extend_ratio)
         return results
 
     def plan(self, texts: Sequence[str], labels: Sequence[str] | Sequence[Sequence[str]]) -> Plan:
@@ -341,10 +356,11 @@ class MetaIE:
     def finish(self, plan: Plan, probs: Sequence[np.ndarray], threshold: float | None = None,
                allow_overlap: bool = False) -> list[list[Span]]:
         """Spans per text from the probabilities of ``plan.windows`` (in the same order)."""
-        threshold = self.threshold_or_default(threshold)
         answers: list[list[Span]] = [[] for _ in plan.queries]
         for i, (p, offs) in zip(plan.live, self.merge(plan.windows, probs, len(plan.live))):
-            answers[i] = query_spans(plan.queries[i], p, offs, threshold, extend_ratio=self.config.extend_ratio)
+            q = plan.queries[i]
+            answers[i] = query_spans(q, p, offs, self.label_threshold(q.label, threshold),
+                                     extend_ratio=self.config.extend_ratio)
         out: list[list[Span]] = []
         k = 0
         for labs in plan.per_text:
@@ -358,7 +374,8 @@ class MetaIE:
                       ) -> list[list[Span]]:
         """Extract spans for many texts at once; ``labels`` is one list for all texts or one list per text.
 
-        ``threshold`` None decodes at the model's own default (``config.threshold``)."""
+        ``threshold`` None decodes each label at the model's own (``config.label_thresholds``, else
+        ``config.threshold``)."""
         plan = self.plan(texts, labels)
         return self.finish(plan, self.window_probs(plan.windows, batch_size), threshold, allow_overlap)
 

@@ -74,7 +74,9 @@ class ResultOut(BaseModel):
 class ExtractResponse(BaseModel):
     results: list[ResultOut] = Field(description="One entry per input text, in order")
     labels: list[str]
-    threshold: float
+    threshold: float = Field(description="What the labels decode at, those in label_thresholds excepted")
+    label_thresholds: dict[str, float] = Field(default_factory=dict, description="Asked labels that decode at a "
+                                               "threshold of their own (the model's, where the request names none)")
     task: str | None
     elapsed_ms: float
 
@@ -130,9 +132,11 @@ def create_app(model, model_name: str = "", limits: Limits | None = None, max_ba
             raise HTTPException(413, f"a text of {longest} characters exceeds the limit of {limits.max_text_chars} "
                                      "(split the document, or start the server with a higher --max-text-chars)")
         threshold = model.threshold_or_default(req.threshold)  # the request's, else the model's own
+        own = {} if req.threshold is not None else \
+            {lab: t for lab in labels if (t := model.config.label_thresholds.get(lab)) is not None}
         started = time.perf_counter()
         try:
-            spans = await batcher.submit(texts, labels, threshold, req.allow_overlap)
+            spans = await batcher.submit(texts, labels, req.threshold, req.allow_overlap)
         except MetaIEError as e:
             raise HTTPException(422, str(e)) from None
         except Exception as e:  # answered as JSON and the connection kept, never a bare 500 and a dropped socket
@@ -141,7 +145,7 @@ def create_app(model, model_name: str = "", limits: Limits | None = None, max_ba
         # Plain dicts built off the event loop: a long text's thousands of spans do not stall other requests.
         results = await run_in_threadpool(lambda: [{"spans": [s.to_dict() for s in found]} for found in spans])
         return JSONResponse({"results": results, "labels": labels,
-                             "threshold": threshold, "task": req.task,
+                             "threshold": threshold, "label_thresholds": own, "task": req.task,
                              "elapsed_ms": round((time.perf_counter() - started) * 1000, 2)})
 
     @app.get("/health", summary="Liveness, queue length and batching counters")
@@ -155,7 +159,7 @@ def create_app(model, model_name: str = "", limits: Limits | None = None, max_ba
                 "backend": "onnx" if getattr(model, "session", None) is not None else "torch",
                 "variant": getattr(model, "variant", None), "max_length": cfg.max_length, "stride": cfg.stride,
                 "query_template": cfg.query_template, "extend_ratio": cfg.extend_ratio, "threshold": cfg.threshold,
-                "mode": cfg.mode,
+                "label_thresholds": dict(cfg.label_thresholds), "mode": cfg.mode,
                 "limits": asdict(limits),
                 "version": __version__}
 

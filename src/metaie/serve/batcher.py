@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 @dataclass
 class _Job:
     plan: Plan
-    threshold: float
+    threshold: float | None          # None: each label's own (the model's config)
     allow_overlap: bool
     future: asyncio.Future
     probs: list = field(default_factory=list)
@@ -110,7 +110,7 @@ class MicroBatcher:
         self.stats.jobs += 1
         plan = await loop.run_in_executor(self._planner, self.model.plan, list(texts), list(labels))
         self.stats.queries += len(plan.queries)
-        job = _Job(plan, float(self.model.threshold_or_default(threshold)), bool(allow_overlap), loop.create_future())
+        job = _Job(plan, None if threshold is None else float(threshold), bool(allow_overlap), loop.create_future())
         if not plan.windows:  # only empty texts: nothing for the model to do
             return self.model.finish(plan, [], job.threshold, job.allow_overlap)
         self._active.append(job)

@@ -94,20 +94,70 @@ def choose_threshold(model, data, schema: TaskSchema, split: str, root=None, lim
     return best, f1
 
 
+def choose_label_thresholds(model, data, schema: TaskSchema, split: str, root=None, limit: int | None = 300,
+                            grid: tuple[float, ...] = TUNE_GRID, min_texts: int | None = None, passes: int = 2
+                            ) -> tuple[dict[str, float], dict]:
+    """A threshold per label, chosen on ``split`` (a seeded ``limit`` of it): coordinate ascent from the model's
+    default (``config.threshold``), ``passes`` rounds over the labels (most asked first), each label moved to the
+    value of ``grid`` with the best headline F1 while the others hold theirs. A label keeps its value unless
+    another scores strictly higher (ties: the value nearest it), and only labels asked of at least ``min_texts``
+    texts (default: 20, or half the split's examples where fewer) are tuned: a multi-stage task's one-off
+    queries ("<head> works for") keep the default. Returns the
+    labels whose threshold differs from the default, and a record (F1 before and after, labels tuned). The
+    model's own ``label_thresholds`` are left as they were."""
+    from collections import Counter
+
+    from ..model.cached import CachedModel
+    from ..pipeline import Extractor
+    gold = eval_sample(load_split(data, split, root), limit)
+    cached = CachedModel(model)  # every (label, text) runs the network once, however many thresholds it is tried at
+    base, saved = model.config.threshold, model.config.label_thresholds
+    chosen: dict[str, float] = {}
+
+    def f1(trial: dict[str, float]) -> float:
+        model.config.label_thresholds = trial
+        return round(Extractor(cached, schema=schema).score(gold)[MAIN[schema.task]]["f1"], 6)
+
+    try:
+        before = best = f1({})
+        asked = Counter(label for label, _ in cached.cache)
+        least = min(20, max(2, len(gold) // 2)) if min_texts is None else min_texts
+        labels = [lab for lab, n in asked.most_common() if n >= least]
+        for _ in range(passes):
+            moved = False
+            for lab in labels:
+                cur = chosen.get(lab, base)
+                score, _, t = max((f1({**chosen, lab: t}), -abs(t - cur), t) for t in grid)
+                if score > best:
+                    best, moved = score, True
+                    chosen[lab] = t
+            if not moved:
+                break
+    finally:
+        model.config.label_thresholds = saved
+    chosen = {lab: t for lab, t in chosen.items() if t != base}
+    return chosen, {"f1_before": before, "f1_after": best, "labels_tuned": labels}
+
+
 def finetune(start: StartPoint, data, shots: int, seed: int, out: str | os.PathLike | None, train_args,
              root=None, schema: str | os.PathLike | None = None, task: str | None = None, device=None,
              take_all_short: bool = False, max_length: int | None = None, stride: int | None = None,
-             threshold: float | None = None, tune_split: str | None = None, tune_limit: int | None = 300):
+             threshold: float | None = None, tune_split: str | None = None, tune_limit: int | None = 300,
+             per_label: bool = False):
     """Sample K shots, build every stage's gold-conditioned queries, fine-tune; returns (model, FitResult, info).
 
     The model stores the threshold it decodes at by default (``metaie.json``): ``threshold`` if given, else the
     one with the best F1 on ``tune_split`` of the data (a seeded ``tune_limit`` of it) if given, else its task
-    family's (``tasks.registry.THRESHOLDS``, chosen on the benchmark's dev splits). ``train_args.replay`` (a
+    family's (``tasks.registry.THRESHOLDS``, chosen on the benchmark's dev splits); with ``per_label`` the
+    labels then get thresholds of their own on that split too (``choose_label_thresholds``). ``train_args.replay`` (a
     ``FinetuneArgs``) mixes in that many meta-training queries per few-shot query, and grows ``max_steps`` by the
     same factor.
     """
     if threshold is not None and tune_split is not None:
         raise ConfigError("give a threshold or a split to choose one on, not both")
+    if per_label and tune_split is None:
+        raise ConfigError("thresholds per label are chosen on a split: give one to choose them on "
+                          "(--tune-threshold dev)")
     if tune_split == "test":
         raise ConfigError("a threshold chosen on the test split would overstate the model's test score: choose it "
                           "on a dev split (--tune-threshold dev) or give --threshold")
@@ -143,8 +193,12 @@ def finetune(start: StartPoint, data, shots: int, seed: int, out: str | os.PathL
     if tune_split is not None:
         chosen, by = choose_threshold(model, data, s, tune_split, root, tune_limit)
         model.config.threshold = chosen
-        info["threshold"] = {"value": chosen, "from": f"{tune_split} split ({tune_limit or 'all'} examples)",
-                             "f1": by}
+        tuned: dict = {"value": chosen, "from": f"{tune_split} split ({tune_limit or 'all'} examples)", "f1": by}
+        if per_label:
+            own, record = choose_label_thresholds(model, data, s, tune_split, root, tune_limit)
+            model.config.label_thresholds = own
+            tuned.update(labels=own, per_label=record)
+        info["threshold"] = tuned
         if out is not None:  # the saved model's metaie.json and manifest gain the choice
             from ..model.hub import CONFIG_NAME
             write_json(Path(out) / CONFIG_NAME, asdict(model.config))
@@ -154,3 +208,50 @@ def finetune(start: StartPoint, data, shots: int, seed: int, out: str | os.PathL
     if out is not None:
         write_json(Path(out) / "finetune.json", {**info, "steps": result.steps, "seconds": round(result.seconds, 2)})
     return model, result, info
+
+
+def tune_thresholds(model_dir: str | os.PathLike, data, split: str = "dev", out: str | os.PathLike | None = None,
+                    root=None, schema: str | os.PathLike | None = None, task: str | None = None,
+                    limit: int | None = 300, per_label: bool = False, device=None) -> dict:
+    """Choose an existing model's default threshold (and with ``per_label`` each label's) on ``split`` of a
+    dataset, and save the model with them: into ``out`` (a copy; replaced whole if it exists), or in place
+    where ``out`` is None and the model is a local directory. The choice goes into ``metaie.json`` (what
+    every way of extracting decodes at where a call names no threshold) and ``manifest.json``; returned too."""
+    import shutil
+    import tempfile
+
+    from ..jsonl import replace_dir
+    from ..model.hub import CONFIG_NAME, resolve_model
+    from ..model.tagger import MetaIE
+    if split == "test":
+        raise ConfigError("thresholds chosen on the test split would overstate the model's test score: choose "
+                          "them on a dev split (--split dev)")
+    if out is None and not Path(model_dir).is_dir():
+        raise ConfigError(f"{model_dir} is not a local model directory: give --out DIR for the tuned copy")
+    src = resolve_model(model_dir)
+    s = task_schema(data, schema, task, root)
+    load_split(data, split, root)  # a missing split fails here, naming it
+    model = MetaIE.from_pretrained(src, device=device)
+    model.config.label_thresholds = {}
+    chosen, by = choose_threshold(model, data, s, split, root, limit)
+    model.config.threshold = chosen
+    record: dict = {"value": chosen, "from": f"{split} split of {data} ({limit or 'all'} examples)", "f1": by}
+    if per_label:
+        own, rec = choose_label_thresholds(model, data, s, split, root, limit)
+        model.config.label_thresholds = own
+        record.update(labels=own, per_label=rec)
+    target = Path(out) if out is not None else src
+    if target.resolve() != src.resolve():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        shutil.copytree(src, tmp, dirs_exist_ok=True)
+    else:
+        tmp = target
+    write_json(tmp / CONFIG_NAME, asdict(model.config))
+    mpath = tmp / "manifest.json"
+    manifest = read_json(mpath) if mpath.exists() else {}
+    manifest["thresholds"] = record
+    write_json(mpath, manifest)
+    if tmp != target:
+        replace_dir(tmp, target)
+    return record
