@@ -199,6 +199,23 @@ def test_resume_refuses_the_same_weights_decoding_otherwise(tiny_tagger, tmp_pat
     assert (stats.skipped, stats.written) == (8, 12) and read_out(out) == rows
 
 
+def test_labels_decode_at_their_own_thresholds_and_the_manifest_says_so(tiny_tagger, tmp_path):
+    src = write_input(tmp_path / "in.jsonl", n=8)
+    tiny_tagger.config.threshold, tiny_tagger.config.label_thresholds = 1.0, {"person": 0.0, "date": 0.2}
+    try:
+        extract_file(tiny_tagger, src, tmp_path / "out.jsonl", LABELS, progress=False)
+        rows = read_out(tmp_path / "out.jsonl")
+        want = tiny_tagger.extract_batch(TEXTS, LABELS)
+        assert [[s["label"] for s in r["spans"]] for r in rows] == [[s.label for s in w] for w in want]
+        assert {s["label"] for r in rows for s in r["spans"]} == {"person"}  # location at 1.0: none
+        settings = json.loads(manifest_path(tmp_path / "out.jsonl").read_text())["settings"]
+        assert settings["threshold"] == 1.0 and settings["label_thresholds"] == {"person": 0.0}
+        extract_file(tiny_tagger, src, tmp_path / "given.jsonl", LABELS, threshold=0.3, progress=False)
+        assert "label_thresholds" not in json.loads(manifest_path(tmp_path / "given.jsonl").read_text())["settings"]
+    finally:
+        tiny_tagger.config.threshold, tiny_tagger.config.label_thresholds = 0.5, {}
+
+
 BAD_LINES = [("[1, 2]", "expected a JSON object"), ('{"id": "x"}', "field 'text' must be a string"),
              ('{"text": "tom \\ud800 ."}', "lone surrogate")]
 

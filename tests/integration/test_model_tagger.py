@@ -165,7 +165,8 @@ def test_cached_model_decodes_as_the_model_and_runs_each_query_once(tiny_tagger)
     cached, calls = CachedModel(tiny_tagger), []
     real = tiny_tagger.query_probs
     cached.model = type("Counting", (), {"query_probs": lambda self, *a: calls.append(len(a[0])) or real(*a),
-                                         "threshold_or_default": lambda self, t: tiny_tagger.threshold_or_default(t)})()
+                                         "threshold_or_default": lambda self, t: tiny_tagger.threshold_or_default(t),
+                                         "label_threshold": lambda self, lab, t: tiny_tagger.label_threshold(lab, t)})()
     for t in (0.0, 0.3, 1.0, None):
         assert cached.predict_queries(qs + qs[:2], threshold=t) == tiny_tagger.predict_queries(qs + qs[:2], threshold=t)
     assert calls == [4]  # four distinct (label, text) pairs with text, asked once across every threshold
