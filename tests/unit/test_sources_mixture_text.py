@@ -119,6 +119,36 @@ def test_clean_negatives_drops_a_label_whose_marked_text_is_there(tmp_path):
     assert "negatives_dropped" not in mix_queries([str(path)], None, False, 3, 0.0, 0.0)[3]["sources"][0]
 
 
+def test_hard_negatives_come_from_the_labels_near_the_records_own(tmp_path, tiny_backbone):
+    """With hard=1.0 a record's sampled negatives are its labels' neighbours while some are left, then drawn by
+    frequency as before; hard=0 samples exactly as without neighbours."""
+    from metaie.records import Record, Span
+    from metaie.training.queries import build_queries, label_neighbours
+    recs = [Record("tom met anna .", [Span(0, 3, "person", "tom")]),
+            Record("paris is a city .", [Span(0, 5, "city", "paris")]),
+            Record("acme corp sells phones .", [Span(0, 9, "company", "acme corp")]),
+            Record("aspirin causes headache .", [Span(0, 7, "drug", "aspirin")])] * 5
+    near = {"person": ["name", "company"], "city": ["country"]}
+    negs: dict[str, list[str]] = {}
+    for q in build_queries(recs, 2.0, 1, hard=1.0, neighbours=near):
+        if not q.spans:
+            negs.setdefault(q.text, []).append(q.label)
+    assert sorted(negs["tom met anna ."]) == ["company"] * 5 + ["name"] * 5  # both neighbours, for each copy
+    assert negs["paris is a city ."].count("country") == 5 and len(negs["paris is a city ."]) == 10  # + 1 drawn
+    assert build_queries(recs, 2.0, 1, hard=0.0, neighbours=near) == build_queries(recs, 2.0, 1)
+    # neighbours by the backbone's label embeddings: within the band, never the label itself
+    labels = ["person", "city", "company", "country", "drug"]
+    every = label_neighbours(labels, str(tiny_backbone), band=(-1.0, 1.0))
+    assert all(sorted(v) == sorted(set(labels) - {k}) for k, v in every.items()) and set(every) == set(labels)
+    assert label_neighbours(labels, str(tiny_backbone), band=(1.5, 2.0)) == {}
+    path = tmp_path / "d.jsonl"
+    path.write_text("".join(json.dumps(r.to_dict()) + "\n" for r in recs))
+    info = mix_queries([str(path)], None, False, 3, 0.0, 1.0, hard_negatives=0.5, encoder=str(tiny_backbone))[3]
+    assert "labels_with_neighbours" in info["sources"][0]
+    with pytest.raises(ConfigError, match="need an encoder"):
+        mix_queries([str(path)], None, False, 3, 0.0, 1.0, hard_negatives=0.5)
+
+
 def test_train_cli_with_mixture_records_sources(tmp_path, tiny_backbone):
     corpus = tmp_path / "corpus.txt"
     corpus.write_text("\n".join(PASSAGE.replace("Tom", n) for n in ("Tom", "Tim", "Ted")) + "\n")
@@ -129,7 +159,8 @@ def test_train_cli_with_mixture_records_sources(tmp_path, tiny_backbone):
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"), HF_HUB_OFFLINE="1")
     p = subprocess.run([sys.executable, "-m", "metaie", "train", "--mixture", str(mix), "--out", str(out),
                         "--backbone", str(tiny_backbone), "--epochs", "1", "--batch-size", "4", "--max-length", "32",
-                        "--stride", "8", "--dev-fraction", "0", "--threads", "1", "--clean-negatives"],
+                        "--stride", "8", "--dev-fraction", "0", "--threads", "1", "--clean-negatives",
+                        "--hard-negatives", "0.5"],
                        capture_output=True, text=True, env=env, timeout=240)
     assert p.returncode == 0, p.stderr
     m = json.loads((out / "manifest.json").read_text())
@@ -137,4 +168,5 @@ def test_train_cli_with_mixture_records_sources(tmp_path, tiny_backbone):
     assert kinds[0][:2] == ("jsonl", 2) and kinds[1] == ("text", 1.0, 5)
     assert m["train_queries"]["queries"] == kinds[0][2] + 5
     assert m["clean_negatives"] is True and "negatives_dropped" in m["data"]["sources"][0]
+    assert m["hard_negatives"] == 0.5 and "labels_with_neighbours" in m["data"]["sources"][0]
     assert "negatives_dropped" not in m["data"]["sources"][1]  # a teacher-free text source has no typed labels

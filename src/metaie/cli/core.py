@@ -52,6 +52,9 @@ def register(app: typer.Typer) -> None:
               clean_negatives: bool = option(MetaData, "clean_negatives",
                                              help="Drop a negative query whose text holds a text the source marks "
                                                   "with that label elsewhere (an LLM annotator misses some)"),
+              hard_negatives: float = option(MetaData, "hard_negatives", min=0.0, max=1.0,
+                                             help="Share of sampled negatives drawn from labels near the record's "
+                                                  "own (siblings by the backbone's label embeddings)"),
               max_records: int = typer.Option(None, help="Train on a random sample of this many records"),
               queries: int = typer.Option(None, help="Sample the training queries to exactly this many "
                                                      "(repeating the set when it is smaller)"),
@@ -105,7 +108,8 @@ def register(app: typer.Typer) -> None:
                       max_records=max_records, max_length=max_length, stride=stride, data_root=data_root,
                       sentences=not passages, queries=queries, mode=chosen, label_budget=label_budget,
                       pack_labels=pack_labels, pack_fill=pack_fill, head_lr_scale=head_lr_scale,
-                      share_prefix=share_prefix, query_template=query_template, clean_negatives=clean_negatives)
+                      share_prefix=share_prefix, query_template=query_template, clean_negatives=clean_negatives,
+                      hard_negatives=hard_negatives)
         if workers is not None:
             from ..ray.train import meta_train_ray
             r = meta_train_ray(sources, out, args, workers=workers, use_gpu=device == "cuda", address=ray_address,

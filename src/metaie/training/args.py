@@ -103,6 +103,8 @@ class MetaData:
     dev_fraction: float = 0.05        # records held out for the per-epoch F1
     neg_ratio: float = 1.0            # negative (absent-label) queries per positive label
     clean_negatives: bool = False     # no negative query holds a text the source marks with that label elsewhere
+    hard_negatives: float = 0.0       # share of sampled negatives drawn from labels near the record's own
+                                      # (queries.label_neighbours: siblings such as "politician" for "writer")
     max_length: int = 128             # tokens per window
     stride: int = 32                  # tokens shared by consecutive windows of a long text
     sentences: bool = True            # split bundled passages into sentences

@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
+from ..model.backbone import resolve_backbone
 from ..model.encoding import unreachable
+from ..model.hub import resolve_model
 from ..records import Query, Record, count_labels
 from ..sources.distill_set import split_records
 from ..sources.mixture import SourceSpec, load_source, parse_source_arg, spec_dict
 from .args import MetaData, TrainArgs
-from .queries import build_queries, known_texts, query_stats
+from .queries import build_queries, known_texts, label_neighbours, query_stats
 from .trainer import FitResult, fit
 
 
@@ -25,7 +27,8 @@ def _specs(data: Sequence[str | SourceSpec]) -> list[SourceSpec]:
 
 
 def mix_queries(data: Sequence[str | SourceSpec], data_root: str | None, sentences: bool, seed: int,
-                dev_fraction: float, neg_ratio: float, max_records: int | None = None, clean_negatives: bool = False
+                dev_fraction: float, neg_ratio: float, max_records: int | None = None, clean_negatives: bool = False,
+                hard_negatives: float = 0.0, encoder: str | None = None
                 ) -> tuple[list[Query], list[Query], list[Record], dict]:
     """Training and held-out queries of a weighted mixture of sources.
 
@@ -33,7 +36,8 @@ def mix_queries(data: Sequence[str | SourceSpec], data_root: str | None, sentenc
     own labels (a teacher-free context phrase is no negative for an entity type), then its training queries are
     sampled to ``queries`` or ``round(weight * available)`` (whole shuffled passes when that is more).
     ``clean_negatives``: no negative query of a typed source holds a text its training records mark with that
-    label (``build_queries``'s ``known``).
+    label (``build_queries``'s ``known``). ``hard_negatives``: that share of a typed source's sampled negatives
+    are labels near the record's own, by ``encoder``'s label embeddings (``label_neighbours``).
     """
     specs = _specs(data)
     train_q: list[Query] = []
@@ -48,19 +52,28 @@ def mix_queries(data: Sequence[str | SourceSpec], data_root: str | None, sentenc
         tr, dv = split_records(recs, dev_fraction, seed)
         freq = count_labels(tr)
         known = known_texts(tr) if clean_negatives and spec.kind != "text" else None
+        near = None
+        if hard_negatives and spec.kind != "text":
+            if encoder is None:
+                raise ConfigError("hard negatives need an encoder to embed the labels with (the backbone)")
+            marked = known_texts(tr)  # two labels the source gives one text to are not told apart by it
+            near = {a: kept for a, bs in label_neighbours(list(freq), encoder).items()
+                    if (kept := [b for b in bs if b.lower() != a.lower()
+                                 and not (marked.get(a, set()) & marked.get(b, set()))])}
         dropped: Counter = Counter()
-        q = build_queries(tr, neg_ratio, seed + 97 * n, freq, known, dropped)
+        q = build_queries(tr, neg_ratio, seed + 97 * n, freq, known, dropped, hard_negatives, near)
         want = spec.queries if spec.queries is not None else round(spec.weight * len(q))
         used, _ = sample_queries(q, want, seed + n) if q and want != len(q) else (q, None)
         train_q += used
-        dev_q += build_queries(dv, neg_ratio, seed + 1 + 97 * n, freq, known) if dv else []
+        dev_q += build_queries(dv, neg_ratio, seed + 1 + 97 * n, freq, known, None, hard_negatives, near) if dv else []
         if spec.kind != "text":
             typed_train += tr
         details[spec.source] = sinfo
         per.append({**spec_dict(spec), "kind": spec.kind, "records": len(recs), "train_records": len(tr),
                     "dev_records": len(dv), "queries_available": len(q), "queries_used": len(used),
                     "spans": sum(len(x.spans) for x in used), "labels": len(freq),
-                    **({"negatives_dropped": dropped["negatives_dropped"]} if known is not None else {})})
+                    **({"negatives_dropped": dropped["negatives_dropped"]} if known is not None else {}),
+                    **({"labels_with_neighbours": len(near)} if near is not None else {})})
     return train_q, dev_q, typed_train, {"sources": per, "details": details}
 
 
@@ -113,7 +126,8 @@ def meta_train(data: Sequence[str | SourceSpec], out: str | Path, args: TrainArg
                label_budget: int | None = None, pack_labels: int = MetaData.pack_labels,
                pack_fill: float = MetaData.pack_fill, head_lr_scale: float = MetaData.head_lr_scale,
                share_prefix: bool | None = None, query_template: str | None = None,
-               clean_negatives: bool = MetaData.clean_negatives) -> FitResult:
+               clean_negatives: bool = MetaData.clean_negatives,
+               hard_negatives: float = MetaData.hard_negatives) -> FitResult:
     """Meta-train a tagger on distillation data and save it to ``out`` (with ``manifest.json``).
 
     ``init`` continues from an existing metaie model (whose mode it keeps); otherwise a fresh head goes on
@@ -129,7 +143,7 @@ def meta_train(data: Sequence[str | SourceSpec], out: str | Path, args: TrainArg
                                                 mode=mode, label_budget=label_budget, pack_labels=pack_labels,
                                                 pack_fill=pack_fill, head_lr_scale=head_lr_scale,
                                                 share_prefix=share_prefix, query_template=query_template,
-                                                clean_negatives=clean_negatives)
+                                                clean_negatives=clean_negatives, hard_negatives=hard_negatives)
     result = fit(model, train_q, dev_q or None, args, out_dir=out, manifest_extra=extra)
     record_cost(Path(out), time.time() - t0)
     return result
@@ -145,15 +159,19 @@ def prepare_meta(data: Sequence[str | SourceSpec], args: TrainArgs, backbone: st
                  pack_labels: int = MetaData.pack_labels, pack_fill: float = MetaData.pack_fill,
                  head_lr_scale: float = MetaData.head_lr_scale,
                  share_prefix: bool | None = None, query_template: str | None = None,
-                 clean_negatives: bool = MetaData.clean_negatives) -> tuple[Any, list[Query], list[Query], dict]:
+                 clean_negatives: bool = MetaData.clean_negatives,
+                 hard_negatives: float = MetaData.hard_negatives) -> tuple[Any, list[Query], list[Query], dict]:
     """Everything :func:`meta_train` does before ``fit``: (start model, training queries, held-out queries,
     manifest extras). ``metaie.ray.train`` fits the same on several workers. ``query_template`` phrases each
     label as the query (``{label}`` by default; ``--init`` keeps its model's)."""
     from ..model.tagger import MetaIE
 
     t0 = time.time()
+    if not 0.0 <= hard_negatives <= 1.0:
+        raise ConfigError(f"--hard-negatives must be a share in [0, 1], not {hard_negatives}")
+    encoder = (str(resolve_model(init)) if init else resolve_backbone(backbone)) if hard_negatives else None
     train_q, dev_q, typed_train, info = mix_queries(data, data_root, sentences, args.seed, dev_fraction, neg_ratio,
-                                                    max_records, clean_negatives)
+                                                    max_records, clean_negatives, hard_negatives, encoder)
     sampling = None
     if queries is not None:
         train_q, sampling = sample_queries(train_q, queries, args.seed)
@@ -189,7 +207,9 @@ def prepare_meta(data: Sequence[str | SourceSpec], args: TrainArgs, backbone: st
                                        "dev": sum(s["dev_records"] for s in info["sources"])},
              "train_queries": query_stats(train_q), "dev_queries_stats": query_stats(dev_q),
              "query_sampling": sampling, "neg_ratio": neg_ratio,
-             **({"clean_negatives": True} if clean_negatives else {}), "backbone": model.config.backbone, "init": init,
+             **({"clean_negatives": True} if clean_negatives else {}),
+             **({"hard_negatives": hard_negatives} if hard_negatives else {}),
+             "backbone": model.config.backbone, "init": init,
              "max_length": model.config.max_length, "stride": model.config.stride, "mode": model.config.mode,
              "query_template": model.config.query_template,
              "unreachable_spans_in_first_2000_train_queries": n_unreach,

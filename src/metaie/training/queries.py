@@ -10,6 +10,7 @@ from ..records import Query, Record, count_labels
 
 _WORD = re.compile(r"\w+|[^\w\s]")
 MAX_KNOWN_WORDS = 8                   # longer marked texts are not looked for (few, and costly to match)
+NEIGHBOUR_BAND = (0.35, 0.6)          # label similarity of a hard negative: siblings, not synonyms (MiniLM-L6)
 
 
 def _words(text: str) -> list[str]:
@@ -38,9 +39,51 @@ def _grams(text: str) -> set[str]:
     return {" ".join(w[i:i + n]) for n in range(1, MAX_KNOWN_WORDS + 1) for i in range(len(w) - n + 1)}
 
 
+def label_neighbours(labels: Sequence[str], encoder: str, k: int = 20, band: tuple[float, float] = NEIGHBOUR_BAND,
+                     batch_size: int = 256) -> dict[str, list[str]]:
+    """Per label, up to ``k`` other labels whose embeddings (the mean of ``encoder``'s last hidden states over the
+    label's tokens, normalised) lie at a cosine similarity within ``band``, most similar first: siblings of one
+    kind ("writer" and "politician", "protein" and "gene", "city" and "country"), not synonyms or spellings
+    ("writer" and "author", 0.70 with MiniLM-L6; "organization" and "organisation", 0.91), which would make false
+    negatives."""
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    labels = list(labels)
+    if len(labels) < 2:
+        return {}
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    try:
+        tok, net = AutoTokenizer.from_pretrained(encoder), AutoModel.from_pretrained(encoder).eval()
+    finally:
+        hf_logging.set_verbosity(verbosity)
+    parts = []
+    with torch.no_grad():
+        for i in range(0, len(labels), batch_size):
+            b = tok(labels[i:i + batch_size], padding=True, truncation=True, max_length=24, return_tensors="pt")
+            h = net(**{k_: v for k_, v in b.items() if k_ in ("input_ids", "attention_mask", "token_type_ids")})
+            m = b["attention_mask"].unsqueeze(-1).to(h.last_hidden_state.dtype)
+            parts.append(torch.nn.functional.normalize((h.last_hidden_state * m).sum(1) / m.sum(1), dim=-1))
+    emb = torch.cat(parts)
+    lo, hi = band
+    out: dict[str, list[str]] = {}
+    for i in range(0, len(labels), 1024):  # a block of rows at a time: a 20k-label set stays small in memory
+        sim = emb[i:i + 1024] @ emb.T
+        sim[(sim < lo) | (sim > hi)] = -2.0
+        top = sim.topk(min(k, len(labels)), dim=1)
+        for r, (vals, idx) in enumerate(zip(top.values.tolist(), top.indices.tolist())):
+            near = [labels[j] for v, j in zip(vals, idx) if v > -2.0 and j != i + r]
+            if near:
+                out[labels[i + r]] = near
+    return out
+
+
 def build_queries(records: Sequence[Record], neg_ratio: float = 1.0, seed: int = 42,
                   label_freq: Counter | None = None, known: Mapping[str, set[str]] | None = None,
-                  report: Counter | None = None) -> list[Query]:
+                  report: Counter | None = None, hard: float = 0.0,
+                  neighbours: Mapping[str, Sequence[str]] | None = None) -> list[Query]:
     """Positive queries for every labelled span set, plus "answer nothing" queries.
 
     Each record contributes its positive labels, the negatives it lists, and further absent labels
@@ -50,6 +93,9 @@ def build_queries(records: Sequence[Record], neg_ratio: float = 1.0, seed: int =
     With ``known`` (:func:`known_texts` of the training records), a label is never a negative of a text that holds
     a text marked with that label elsewhere: an LLM annotator lists some of a passage's entities, not all, so
     such a negative is often false. ``report["negatives_dropped"]`` counts the listed negatives this drops.
+
+    With ``hard`` > 0 and ``neighbours`` (:func:`label_neighbours`), that share of the sampled negatives is drawn
+    from the neighbours of the record's own labels instead: labels the model must tell apart from those present.
 
     >>> from metaie.records import Span
     >>> r = [Record("Tom ran", [Span(0, 3, "person", "Tom")]), Record("Ann sat", [Span(0, 3, "name", "Ann")])]
@@ -72,10 +118,12 @@ def build_queries(records: Sequence[Record], neg_ratio: float = 1.0, seed: int =
         out += qs
         positives = set(r.labels)
         need = round(neg_ratio * len(positives)) - (len(qs) - len(positives))
+        near = [n for p in sorted(positives) for n in neighbours.get(p, ())] if hard and neighbours else []
         tries = 0
         while need > 0 and pool and tries < 20 * (need + 1):
             tries += 1
-            lab = rng.choices(pool, weights)[0]
+            free = [n for n in near if n not in have] if near else []
+            lab = rng.choice(free) if free and rng.random() < hard else rng.choices(pool, weights)[0]
             if lab in have:
                 continue
             have.add(lab)

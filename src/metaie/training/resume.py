@@ -64,8 +64,8 @@ def run_identity(args: TrainArgs, model, train: Sequence[Query], dev: Sequence[Q
             "initial_weights": weights_digest(model.model)}
 
 
-_WHAT = {"train_queries": "the training queries (other --data, --neg-ratio, --dev-fraction, --max-records or "
-                          "--queries)",
+_WHAT = {"train_queries": "the training queries (other --data, --neg-ratio, --clean-negatives, --hard-negatives, "
+                          "--dev-fraction, --max-records or --queries)",
          "dev_queries": "the held-out queries (other --data or --dev-fraction)",
          "initial_weights": "the initial weights (other --backbone, --init or --seed)"}
 
