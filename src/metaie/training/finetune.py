@@ -216,7 +216,8 @@ def tune_thresholds(model_dir: str | os.PathLike, data, split: str = "dev", out:
     """Choose an existing model's default threshold (and with ``per_label`` each label's) on ``split`` of a
     dataset, and save the model with them: into ``out`` (a copy; replaced whole if it exists), or in place
     where ``out`` is None and the model is a local directory. The choice goes into ``metaie.json`` (what
-    every way of extracting decodes at where a call names no threshold) and ``manifest.json``; returned too."""
+    every way of extracting decodes at where a call names no threshold) and ``manifest.json``; returned too.
+    Labels' own thresholds the model had are cleared first (they were chosen beside its old default)."""
     import shutil
     import tempfile
 
