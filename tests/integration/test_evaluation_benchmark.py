@@ -128,6 +128,11 @@ def test_thresholds_per_label_on_dev_from_finetune_and_tune_threshold(tiny_backb
             main(["tune-threshold", "-m", str(tmp_path / "m"), "--data", str(TINY_RE), *argv])
         assert msg in capsys.readouterr().err
     assert (tmp_path / "m" / "metaie.json").read_text() == before
+    # a model fine-tuned from one with labels' own thresholds starts without them (they were chosen for the other)
+    cfg = json.loads((tmp_path / "tuned" / "metaie.json").read_text())
+    (tmp_path / "tuned" / "metaie.json").write_text(json.dumps({**cfg, "label_thresholds": {"person": 0.9}}))
+    finetune(StartPoint("tuned", model=str(tmp_path / "tuned")), TINY_RE, 1, 1, tmp_path / "again", args)
+    assert MetaIE.from_pretrained(tmp_path / "again").config.label_thresholds == {}
 
 
 def test_cli_finetune_evaluate_and_errors(tiny_backbone, tmp_path, capsys):

@@ -56,8 +56,11 @@ def test_query_template_is_trained_kept_and_used(tmp_path, tiny_bare_backbone, c
     err = one_line_error(capsys, cmd(tiny_bare_backbone, tmp_path / "n", "--init", str(out),
                                      "--query-template", "{label}"))
     assert "--query-template '{label}'" in err and "'query {label}'" in err and not (tmp_path / "n").exists()
+    cfg = json.loads((out / "metaie.json").read_text())  # labels' own thresholds are the init's, not carried on
+    (out / "metaie.json").write_text(json.dumps({**cfg, "label_thresholds": {"person": 0.9}}))
     main(cmd(tiny_bare_backbone, tmp_path / "n", "--init", str(out)))
-    assert MetaIE.from_pretrained(tmp_path / "n", device="cpu").config.query_template == "query {label}"
+    again = MetaIE.from_pretrained(tmp_path / "n", device="cpu").config
+    assert again.query_template == "query {label}" and again.label_thresholds == {}
 
     # fine-tuning trains its shots through the start model's template and keeps it in the adapted model
     seen.clear()

@@ -176,6 +176,7 @@ def finetune(start: StartPoint, data, shots: int, seed: int, out: str | os.PathL
     model = start.load(max_length, stride, device=device, seed=seed)
     model.config.task = s.task
     model.config.threshold = THRESHOLDS[s.task] if threshold is None else threshold
+    model.config.label_thresholds = {}  # a start point's were chosen for it, not for the model this makes
     model.config.check()  # a threshold outside [0, 1] is refused here, before any training
     train_args.seed = seed
     info = {"data": str(data), "task": s.task, "schema": s.source, "shots": shots, "seed": seed,

@@ -180,6 +180,7 @@ def prepare_meta(data: Sequence[str | SourceSpec], args: TrainArgs, backbone: st
     freq = count_labels(typed_train)
     if init:
         model = MetaIE.from_pretrained(init, device=device)
+        model.config.label_thresholds = {}  # chosen for that model's decoding, not this one's
         if mode is not None and mode != model.config.mode:
             raise ConfigError(f"--mode {mode}: the --init model {init} is a {model.config.mode} model; "
                               "a model keeps its mode (drop --mode, or start from --backbone)")
