@@ -3,7 +3,7 @@ chosen on the same split, scored on test (reported, not asserted).
 
 For each model and dataset: test F1 at the model's own default, at the default chosen on dev
 (``choose_threshold``) and with each label's own on top (``choose_label_thresholds``), both chosen on the same
-seeded dev sub-sample. Network passes are shared through ``CachedModel``.
+seeded dev sub-sample. One ``CachedModel`` serves every choice and score, so each (label, text) runs once.
 
 docs/results.md, "Thresholds per label, chosen on dev" (session 17):
 
@@ -54,10 +54,10 @@ def main() -> None:
         def test(cached: CachedModel = cached, d: str = d) -> float:
             return round(100 * evaluate(cached, d, "test", limit=a.limit)["f1"], 2)
         at_own = test()
-        t, by = choose_threshold(model, d, s, "dev", None, a.dev_limit)
+        t, by = choose_threshold(model, d, s, "dev", None, a.dev_limit, cached=cached)
         model.config.threshold = t
         at_dev = test()
-        labels, rec = choose_label_thresholds(model, d, s, "dev", None, a.dev_limit)
+        labels, rec = choose_label_thresholds(model, d, s, "dev", None, a.dev_limit, cached=cached)
         model.config.label_thresholds = labels
         per_label = test()
         rows[d] = {"own": own, "test_own": at_own, "dev_chosen": t, "dev_f1": round(100 * by[str(t)], 2),

@@ -167,8 +167,7 @@ def extract_file(model, input_path: str | os.PathLike, output_path: str | os.Pat
     settings = {"input": str(src.resolve()), "labels": labels, "text_field": text_field,
                 "threshold": model.threshold_or_default(threshold),
                 "allow_overlap": allow_overlap, "model": model_identity(model, model_name)}
-    own = {} if threshold is not None else \
-        {lab: t for lab in labels if (t := model.config.label_thresholds.get(lab)) is not None}
+    own = {} if threshold is not None else model.own_thresholds(labels)
     if own:  # recorded only where some apply (manifests from before them stay comparable)
         settings["label_thresholds"] = own
     mpath = manifest_path(out)

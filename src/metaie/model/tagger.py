@@ -326,6 +326,11 @@ class MetaIE:
             return threshold
         return self.config.label_thresholds.get(label, self.config.threshold)
 
+    def own_thresholds(self, labels: Sequence[str]) -> dict[str, float]:
+        """Those of ``labels`` that decode at a threshold of their own where a call names none, with it."""
+        own = self.config.label_thresholds
+        return {lab: own[lab] for lab in labels if lab in own}
+
     def predict_queries(self, queries: Sequence[Query], threshold: float | None = None, batch_size: int = 64,
                         snap_words: bool = True) -> list[list[Span]]:
         """Spans answering each query (no cross-label overlap resolution: one label per query).

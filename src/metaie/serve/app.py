@@ -132,8 +132,7 @@ def create_app(model, model_name: str = "", limits: Limits | None = None, max_ba
             raise HTTPException(413, f"a text of {longest} characters exceeds the limit of {limits.max_text_chars} "
                                      "(split the document, or start the server with a higher --max-text-chars)")
         threshold = model.threshold_or_default(req.threshold)  # the request's, else the model's own
-        own = {} if req.threshold is not None else \
-            {lab: t for lab in labels if (t := model.config.label_thresholds.get(lab)) is not None}
+        own = {} if req.threshold is not None else model.own_thresholds(labels)
         started = time.perf_counter()
         try:
             spans = await batcher.submit(texts, labels, req.threshold, req.allow_overlap)

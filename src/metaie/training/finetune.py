@@ -82,21 +82,22 @@ TUNE_GRID = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 
 
 def choose_threshold(model, data, schema: TaskSchema, split: str, root=None, limit: int | None = 300,
-                     grid: tuple[float, ...] = TUNE_GRID) -> tuple[float, dict[str, float]]:
+                     grid: tuple[float, ...] = TUNE_GRID, cached=None) -> tuple[float, dict[str, float]]:
     """The threshold of ``grid`` with the best headline F1 on (a seeded ``limit`` of) ``split``; ties go to the
-    one nearest 0.5. Returns it and the F1 at each threshold."""
+    one nearest 0.5. Returns it and the F1 at each threshold. ``cached``: a ``CachedModel`` of ``model`` to share
+    network passes with another choice on the same split."""
     from ..model.cached import CachedModel
     from ..pipeline import Extractor
     gold = eval_sample(load_split(data, split, root), limit)
-    cached = CachedModel(model)  # a query asked at several thresholds runs the network once
+    cached = cached or CachedModel(model)  # a query asked at several thresholds runs the network once
     f1 = {str(t): Extractor(cached, schema=schema, threshold=t).score(gold)[MAIN[schema.task]]["f1"] for t in grid}
     best = max(grid, key=lambda t: (round(f1[str(t)], 6), -abs(t - 0.5)))
     return best, f1
 
 
 def choose_label_thresholds(model, data, schema: TaskSchema, split: str, root=None, limit: int | None = 300,
-                            grid: tuple[float, ...] = TUNE_GRID, min_texts: int | None = None, passes: int = 2
-                            ) -> tuple[dict[str, float], dict]:
+                            grid: tuple[float, ...] = TUNE_GRID, min_texts: int | None = None, passes: int = 2,
+                            cached=None) -> tuple[dict[str, float], dict]:
     """A threshold per label, chosen on ``split`` (a seeded ``limit`` of it): coordinate ascent from the model's
     default (``config.threshold``), ``passes`` rounds over the labels (most asked first), each label moved to the
     value of ``grid`` with the best headline F1 while the others hold theirs. A label keeps its value unless
@@ -104,13 +105,13 @@ def choose_label_thresholds(model, data, schema: TaskSchema, split: str, root=No
     texts (default: 20, or half the split's examples where fewer) are tuned: a multi-stage task's one-off
     queries ("<head> works for") keep the default. Returns the
     labels whose threshold differs from the default, and a record (F1 before and after, labels tuned). The
-    model's own ``label_thresholds`` are left as they were."""
+    model's own ``label_thresholds`` are left as they were. ``cached`` as ``choose_threshold``'s."""
     from collections import Counter
 
     from ..model.cached import CachedModel
     from ..pipeline import Extractor
     gold = eval_sample(load_split(data, split, root), limit)
-    cached = CachedModel(model)  # every (label, text) runs the network once, however many thresholds it is tried at
+    cached = cached or CachedModel(model)  # each (label, text) runs the network once, at however many thresholds
     base, saved = model.config.threshold, model.config.label_thresholds
     chosen: dict[str, float] = {}
 
@@ -137,6 +138,24 @@ def choose_label_thresholds(model, data, schema: TaskSchema, split: str, root=No
         model.config.label_thresholds = saved
     chosen = {lab: t for lab, t in chosen.items() if t != base}
     return chosen, {"f1_before": before, "f1_after": best, "labels_tuned": labels}
+
+
+def tune_on_split(model, data, schema: TaskSchema, split: str, root=None, limit: int | None = 300,
+                  per_label: bool = False, source: str | None = None) -> dict:
+    """Set ``model``'s default threshold (``choose_threshold``) and, with ``per_label``, its labels' own
+    (``choose_label_thresholds``; else none) on ``split``, sharing one set of network passes; returns the record
+    that ``finetune.json`` and manifests keep."""
+    from ..model.cached import CachedModel
+    cached = CachedModel(model)
+    model.config.label_thresholds = {}
+    chosen, by = choose_threshold(model, data, schema, split, root, limit, cached=cached)
+    model.config.threshold = chosen
+    record: dict = {"value": chosen, "from": f"{split} split{source or ''} ({limit or 'all'} examples)", "f1": by}
+    if per_label:
+        own, rec = choose_label_thresholds(model, data, schema, split, root, limit, cached=cached)
+        model.config.label_thresholds = own
+        record.update(labels=own, per_label=rec)
+    return record
 
 
 def finetune(start: StartPoint, data, shots: int, seed: int, out: str | os.PathLike | None, train_args,
@@ -192,14 +211,7 @@ def finetune(start: StartPoint, data, shots: int, seed: int, out: str | os.PathL
                          "from": "argument" if threshold is not None else f"task family {s.task}"}
     result = fit(model, queries + extra, None, train_args, out_dir=out, manifest_extra={"finetune": info})
     if tune_split is not None:
-        chosen, by = choose_threshold(model, data, s, tune_split, root, tune_limit)
-        model.config.threshold = chosen
-        tuned: dict = {"value": chosen, "from": f"{tune_split} split ({tune_limit or 'all'} examples)", "f1": by}
-        if per_label:
-            own, record = choose_label_thresholds(model, data, s, tune_split, root, tune_limit)
-            model.config.label_thresholds = own
-            tuned.update(labels=own, per_label=record)
-        info["threshold"] = tuned
+        info["threshold"] = tune_on_split(model, data, s, tune_split, root, tune_limit, per_label)
         if out is not None:  # the saved model's metaie.json and manifest gain the choice
             from ..model.hub import CONFIG_NAME
             write_json(Path(out) / CONFIG_NAME, asdict(model.config))
@@ -234,14 +246,7 @@ def tune_thresholds(model_dir: str | os.PathLike, data, split: str = "dev", out:
     s = task_schema(data, schema, task, root)
     load_split(data, split, root)  # a missing split fails here, naming it
     model = MetaIE.from_pretrained(src, device=device)
-    model.config.label_thresholds = {}
-    chosen, by = choose_threshold(model, data, s, split, root, limit)
-    model.config.threshold = chosen
-    record: dict = {"value": chosen, "from": f"{split} split of {data} ({limit or 'all'} examples)", "f1": by}
-    if per_label:
-        own, rec = choose_label_thresholds(model, data, s, split, root, limit)
-        model.config.label_thresholds = own
-        record.update(labels=own, per_label=rec)
+    record = tune_on_split(model, data, s, split, root, limit, per_label, source=f" of {data}")
     target = Path(out) if out is not None else src
     if target.resolve() != src.resolve():
         target.parent.mkdir(parents=True, exist_ok=True)

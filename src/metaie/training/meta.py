@@ -56,7 +56,7 @@ def mix_queries(data: Sequence[str | SourceSpec], data_root: str | None, sentenc
         if hard_negatives and spec.kind != "text":
             if encoder is None:
                 raise ConfigError("hard negatives need an encoder to embed the labels with (the backbone)")
-            marked = known_texts(tr)  # two labels the source gives one text to are not told apart by it
+            marked = known if known is not None else known_texts(tr)  # labels given one text are not told apart
             near = {a: kept for a, bs in label_neighbours(list(freq), encoder).items()
                     if (kept := [b for b in bs if b.lower() != a.lower()
                                  and not (marked.get(a, set()) & marked.get(b, set()))])}
