@@ -23,6 +23,7 @@ from pathlib import Path
 
 from .errors import ConfigError, DataFormatError
 from .jsonl import read_jsonl, write_json
+from .records import overlap_rule
 from .textcheck import clean_labels, text_problem
 
 
@@ -114,6 +115,20 @@ def _describe(identity: dict | None) -> str:
     return f"{identity.get('path') or 'a model object'} ({kind}, sha256 {identity['sha256'][:12]})"
 
 
+def older_settings(settings: dict) -> dict:
+    """A manifest's settings as today's keys name them: ``allow_overlap`` (before ``overlap`` replaced it) becomes
+    the rule it meant, so that an output written before the rename resumes under the same setting.
+
+    >>> older_settings({"allow_overlap": True, "threshold": 0.5})
+    {'threshold': 0.5, 'overlap': 'keep'}
+    """
+    if "allow_overlap" not in settings:
+        return settings
+    out = {k: v for k, v in settings.items() if k != "allow_overlap"}
+    out["overlap"] = "keep" if settings["allow_overlap"] else "likelier"
+    return out
+
+
 def check_resume(out: Path, old: dict, settings: dict) -> None:
     """Refuse to append to ``out`` when it was started with other settings or another model."""
     changed = [k for k in settings if k != "model" and old.get(k) != settings[k]]
@@ -151,13 +166,14 @@ def completed_lines(output: Path) -> list[tuple[int, object]]:
 
 def extract_file(model, input_path: str | os.PathLike, output_path: str | os.PathLike, labels: Sequence[str],
                  text_field: str = "text", threshold: float | None = None, batch_size: int = 64, chunk_size: int = 256,
-                 allow_overlap: bool = False, resume: bool = True, progress: bool = True,
-                 model_name: str | None = None) -> StreamStats:
+                 overlap: str | None = None, resume: bool = True, progress: bool = True,
+                 model_name: str | None = None, *, allow_overlap: bool | None = None) -> StreamStats:
     """Extract spans for every record of ``input_path`` into ``output_path`` (see the module docstring).
 
     ``chunk_size`` texts are read, extracted and written at a time, so memory stays flat however large
-    the input is. ``resume=False`` starts the output afresh.
+    the input is. ``resume=False`` starts the output afresh. ``overlap`` as in ``MetaIE.extract``.
     """
+    rule = overlap_rule(overlap, allow_overlap)
     src, out = Path(input_path), Path(output_path)
     labels = clean_labels(labels)
     if chunk_size < 1:
@@ -166,7 +182,7 @@ def extract_file(model, input_path: str | os.PathLike, output_path: str | os.Pat
         raise DataFormatError("file not found", path=src)
     settings = {"input": str(src.resolve()), "labels": labels, "text_field": text_field,
                 "threshold": model.threshold_or_default(threshold),
-                "allow_overlap": allow_overlap, "model": model_identity(model, model_name)}
+                "overlap": rule, "model": model_identity(model, model_name)}
     own = {} if threshold is not None else model.own_thresholds(labels)
     if own:  # recorded only where some apply (manifests from before them stay comparable)
         settings["label_thresholds"] = own
@@ -176,7 +192,8 @@ def extract_file(model, input_path: str | os.PathLike, output_path: str | os.Pat
         if not mpath.exists():
             raise ConfigError(f"{out} exists without its manifest {mpath.name}, so the settings and model that "
                               "wrote it are unknown: delete it or pass --no-resume to start again")
-        check_resume(out, json.loads(mpath.read_text(encoding="utf-8")).get("settings", {}), settings)
+        check_resume(out, older_settings(json.loads(mpath.read_text(encoding="utf-8")).get("settings", {})),
+                     settings)
         done = completed_lines(out)
     rows = _input_rows(src, text_field)
     if done:
@@ -205,11 +222,11 @@ def extract_file(model, input_path: str | os.PathLike, output_path: str | os.Pat
                     break
                 chunk.append(row)
                 if len(chunk) >= chunk_size:
-                    written += _write_chunk(model, chunk, labels, threshold, batch_size, allow_overlap, f)
+                    written += _write_chunk(model, chunk, labels, threshold, batch_size, rule, f)
                     last_line, chunk = chunk[-1][0], []
                     bar.advance(written + len(done))
             if chunk:
-                written += _write_chunk(model, chunk, labels, threshold, batch_size, allow_overlap, f)
+                written += _write_chunk(model, chunk, labels, threshold, batch_size, rule, f)
                 last_line = chunk[-1][0]
                 bar.advance(written + len(done))
             if failure is not None:
@@ -254,9 +271,9 @@ def _stopped(out: Path, mpath: Path, settings: dict, lines: int, written: int, l
                        "resume": "fix the cause and run the same command again to continue after the last line"})
 
 
-def _write_chunk(model, chunk, labels, threshold, batch_size, allow_overlap, f) -> int:
+def _write_chunk(model, chunk, labels, threshold, batch_size, overlap, f) -> int:
     spans = model.extract_batch([t for _, _, t in chunk], labels, threshold=threshold, batch_size=batch_size,
-                                allow_overlap=allow_overlap)
+                                overlap=overlap)
     lines = []
     for (line_no, rid, text), found in zip(chunk, spans):
         row = {"line": line_no, "id": rid, "text": text, "spans": [s.to_dict() for s in found]}

@@ -10,10 +10,10 @@ from pathlib import Path
 
 from .errors import ConfigError
 from .model.decoding import resolve_overlaps
-from .records import Query
+from .records import Query, overlap_rule
 from .tasks.base import Answers
 from .tasks.registry import make_adapter, score
-from .tasks.schema import OVERLAP, TaskSchema, load_schema
+from .tasks.schema import TaskSchema, load_schema
 from .tasks.structures import Example
 
 
@@ -41,9 +41,7 @@ class Extractor:
         if task is not None and task != self.schema.task:
             raise ConfigError(f"task {task!r} does not match the schema's task {self.schema.task!r}")
         self.model, self.threshold, self.batch_size = model, threshold, batch_size
-        self.overlap = self.schema.overlap if overlap is None else overlap
-        if self.overlap not in OVERLAP:
-            raise ConfigError(f"overlap must be one of {', '.join(OVERLAP)}, not {self.overlap!r}")
+        self.overlap = overlap_rule(overlap, default=self.schema.overlap)
         self.adapter = make_adapter(self.schema)
 
     def predict(self, examples: Sequence[Example]) -> list[Example]:

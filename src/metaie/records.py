@@ -18,6 +18,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .errors import ConfigError
+
+# What becomes of overlapping spans that answer different labels of one text: keep them all, or keep the likelier
+# (the paper's rule). One name everywhere: ``MetaIE.extract``, the task pipeline, the CLI, the server, spaCy, Ray.
+OVERLAP = ("keep", "likelier")
+
 
 @dataclass(frozen=True, order=True)
 class Span:
@@ -107,3 +113,30 @@ def count_labels(records: Iterable[Record], per: str = "record") -> Counter:
     if per == "span":
         return Counter(s.label for r in records for s in r.spans)
     raise ValueError(f"per must be 'record' or 'span', not {per!r}")
+
+
+def overlap_rule(overlap: str | bool | None = None, allow_overlap: bool | None = None,
+                 default: str = "likelier") -> str:
+    """The overlap rule a call asks for: ``overlap`` (one of ``OVERLAP``), else the older ``allow_overlap`` bool it
+    replaces (True = keep, False = likelier; still accepted, with a DeprecationWarning, as is a bool ``overlap``),
+    else ``default``.
+
+    >>> overlap_rule("keep"), overlap_rule(None), overlap_rule(None, default="keep")
+    ('keep', 'likelier', 'keep')
+    """
+    import warnings
+
+    if isinstance(overlap, bool):
+        warnings.warn("overlap takes 'keep' or 'likelier'; a bool is read as keep (True) or likelier (False)",
+                      DeprecationWarning, stacklevel=3)
+        overlap = "keep" if overlap else "likelier"
+    if allow_overlap is not None:
+        warnings.warn("allow_overlap is replaced by overlap='keep' | 'likelier'", DeprecationWarning, stacklevel=3)
+        old = "keep" if allow_overlap else "likelier"
+        if overlap is not None and overlap != old:
+            raise ConfigError(f"overlap={overlap!r} and allow_overlap={allow_overlap} disagree; give overlap only")
+        overlap = old
+    rule = default if overlap is None else overlap
+    if rule not in OVERLAP:
+        raise ConfigError(f"overlap must be one of {', '.join(OVERLAP)}, not {rule!r}")
+    return rule

@@ -108,7 +108,7 @@ def test_long_document_is_not_truncated(tiny_tagger):
     """A 20-page document (about 60,000 characters) on a 32-token window model: spans reach its very end."""
     text = " ".join(TEXTS * 260)
     assert len(text) > 60_000
-    spans = tiny_tagger.extract(text, ["person"], threshold=0.0, allow_overlap=True)
+    spans = tiny_tagger.extract(text, ["person"], threshold=0.0, overlap="keep")
     assert spans and max(s.end for s in spans) > len(text) - 40
     assert all(text[s.start:s.end] == s.text for s in spans)
 
@@ -132,17 +132,37 @@ def test_every_argv_option_reaches_the_input_path(tiny_tagger, tmp_path, capsys)
     src = tmp_path / "in.jsonl"
     src.write_text(json.dumps({"id": "a", "text": text}) + "\n", encoding="utf-8")
     common = ["--model", model, "--labels", "person,location,date,city", "--threshold", "0.0", "--batch-size", "3"]
-    code, out, err = cli("extract", *common, "--overlap", "--json", text, capsys=capsys)
+    code, out, err = cli("extract", *common, "--overlap", "keep", "--json", text, capsys=capsys)
     assert code == 0, err
     argv_spans = json.loads(out)["spans"]
     code, out, err = cli("extract", *common, "--json", text, capsys=capsys)
     assert code == 0, err
     assert len(argv_spans) > len(json.loads(out)["spans"])  # the option matters on this text
-    code, _, err = cli("extract", *common, "--overlap", "--input", src, "--output", tmp_path / "o.jsonl",
+    code, _, err = cli("extract", *common, "--overlap", "keep", "--input", src, "--output", tmp_path / "o.jsonl",
                        capsys=capsys)
     assert code == 0, err
     assert read_out(tmp_path / "o.jsonl")[0]["spans"] == argv_spans
-    assert json.loads(manifest_path(tmp_path / "o.jsonl").read_text())["settings"]["allow_overlap"] is True
+    assert json.loads(manifest_path(tmp_path / "o.jsonl").read_text())["settings"]["overlap"] == "keep"
+    code, _, err = cli("extract", *common, "--overlap", "all", text, capsys=capsys)
+    assert code == 1 and "overlap must be one of keep, likelier, not 'all'" in err
+
+
+def test_an_output_from_before_the_overlap_rename_resumes_under_its_rule(tiny_tagger, tmp_path):
+    """A manifest that records the older ``allow_overlap`` bool resumes under the rule it meant, and no other."""
+    src = write_input(tmp_path / "in.jsonl", n=8)
+    out = tmp_path / "out.jsonl"
+    extract_file(tiny_tagger, src, out, LABELS, threshold=0.3, overlap="keep", progress=False)
+    full = out.read_text(encoding="utf-8")
+    mpath = manifest_path(out)
+    manifest = json.loads(mpath.read_text())
+    del manifest["settings"]["overlap"]
+    manifest["settings"]["allow_overlap"] = True
+    mpath.write_text(json.dumps(manifest))
+    out.write_text("".join(full.splitlines(keepends=True)[:3]), encoding="utf-8")
+    with pytest.raises(ConfigError, match="different overlap"):
+        extract_file(tiny_tagger, src, out, LABELS, threshold=0.3, progress=False)  # likelier, not keep
+    stats = extract_file(tiny_tagger, src, out, LABELS, threshold=0.3, overlap="keep", progress=False)
+    assert stats.skipped == 3 and stats.written == 5 and out.read_text(encoding="utf-8") == full
 
 
 def test_resume_refuses_another_model_or_backend(tiny_tagger, tmp_path, tiny_backbone):

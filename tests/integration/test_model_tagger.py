@@ -91,17 +91,22 @@ def test_batch_equals_single(overfit):
 
 def test_overlap_rule(overfit):
     m, _, _ = overfit
-    both = m.extract(T1, ["person", "person name"], threshold=0.05, allow_overlap=True)
+    both = m.extract(T1, ["person", "person name"], threshold=0.05, overlap="keep")
     single = m.extract(T1, ["person", "person name"], threshold=0.05)
     assert len(single) <= len(both)
     assert all(not a.overlaps(b) for i, a in enumerate(single) for b in single[i + 1:])
+    assert m.extract(T1, ["person", "person name"], threshold=0.05, overlap="likelier") == single
+    with pytest.warns(DeprecationWarning, match="allow_overlap"):  # the older spelling still works
+        assert m.extract(T1, ["person", "person name"], threshold=0.05, allow_overlap=True) == both
+    with pytest.raises(ConfigError, match="overlap must be one of keep, likelier"):
+        m.extract(T1, ["person"], overlap="longest")
 
 
 def test_empty_text_and_unicode_offsets(overfit):
     m, _, _ = overfit
     assert m.extract("", ["person"]) == [] and m.extract("   ", ["person"]) == []
     text = "José loves 東京 😀 and 大阪 ."
-    for s in m.extract(text, ["city", "person"], threshold=0.0, allow_overlap=True):
+    for s in m.extract(text, ["city", "person"], threshold=0.0, overlap="keep"):
         assert s.text == text[s.start:s.end] and 0 <= s.start < s.end <= len(text)
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import httpx
 import pytest
@@ -77,6 +78,27 @@ def test_a_request_without_threshold_decodes_at_the_models_own(client, model):
         assert got == [s.to_dict() for s in model.extract(TEXT, LABELS)]
     finally:
         model.config.threshold, model.config.label_thresholds = own, {}
+
+
+def test_overlap_is_named_as_in_the_library(client, model):
+    """``overlap`` keep / likelier decodes as ``MetaIE.extract`` does, the response says which rule applied, and the
+    older ``allow_overlap`` bool still means keep / likelier."""
+    labels = ["person", "person name", "city"]
+    answers = {}
+    for body in ({"overlap": "keep"}, {"allow_overlap": True}, {}, {"overlap": "likelier"}, {"allow_overlap": False}):
+        r = client.post("/extract", json={"text": TEXT, "labels": labels, "threshold": 0.0, **body})
+        assert r.status_code == 200, r.text
+        answers[json.dumps(body)] = (r.json()["overlap"], r.json()["results"][0]["spans"])
+    keep = [s.to_dict() for s in model.extract(TEXT, labels, threshold=0.0, overlap="keep")]
+    likelier = [s.to_dict() for s in model.extract(TEXT, labels, threshold=0.0)]
+    assert len(keep) > len(likelier)  # the rule matters on this text
+    assert answers['{"overlap": "keep"}'] == answers['{"allow_overlap": true}'] == ("keep", keep)
+    assert answers["{}"] == answers['{"overlap": "likelier"}'] == answers['{"allow_overlap": false}'] == \
+        ("likelier", likelier)
+    r = client.post("/extract", json={"text": TEXT, "labels": labels, "overlap": "keep", "allow_overlap": False})
+    assert r.status_code == 422 and "disagree" in r.json()["error"]
+    r = client.post("/extract", json={"text": TEXT, "labels": labels, "overlap": "all"})
+    assert r.status_code == 422 and "overlap" in r.json()["error"]
 
 
 @pytest.mark.parametrize("payload, status, words", [

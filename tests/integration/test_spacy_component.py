@@ -55,8 +55,9 @@ class Stub:
     def __init__(self, spans_for):
         self.spans_for, self.calls = spans_for, []
 
-    def extract_batch(self, texts, labels, threshold=0.5, batch_size=64, allow_overlap=False):
+    def extract_batch(self, texts, labels, threshold=0.5, batch_size=64, overlap="likelier"):
         self.calls.append(len(texts))
+        self.overlap = overlap
         return [[Span(s, e, lab, t[s:e], 0.9) for s, e, lab in self.spans_for(t)] for t in texts]
 
     def predict_queries(self, queries, threshold=0.5, batch_size=64):
@@ -78,11 +79,19 @@ def test_alignment_rule_and_unaligned_count():
         assert doc._.metaie_unaligned == lost and pipe.unaligned == lost
 
 
-def test_overlaps_go_to_span_group_with_scores():
+@pytest.mark.parametrize("setting", ["keep", True])
+def test_overlaps_go_to_span_group_with_scores(setting):
+    """overlap "keep" (or a saved config's older ``true``) puts every span in a span group, and asks the model to
+    keep overlapping spans."""
     nlp = spacy.blank("en")
-    pipe = nlp.add_pipe("metaie", config={"labels": ["city", "place"], "overlap": True, "spans_key": "ie"})
-    pipe._model = Stub(lambda t: [(0, 8, "city"), (4, 8, "place")])
+    if setting is True:
+        with pytest.warns(DeprecationWarning, match="keep"):
+            pipe = nlp.add_pipe("metaie", config={"labels": ["city", "place"], "overlap": True, "spans_key": "ie"})
+    else:
+        pipe = nlp.add_pipe("metaie", config={"labels": ["city", "place"], "overlap": setting, "spans_key": "ie"})
+    pipe._model = stub = Stub(lambda t: [(0, 8, "city"), (4, 8, "place")])
     doc = nlp("New York is big .")
+    assert stub.overlap == "keep"
     assert [(s.text, s.label_) for s in doc.spans["ie"]] == [("New York", "city"), ("York", "place")]
     assert doc.spans["ie"].attrs["scores"] == [0.9, 0.9] and doc.ents == ()
     html = spacy.displacy.render(doc, style="span", options={"spans_key": "ie"})

@@ -26,15 +26,15 @@ def test_a_label_decodes_at_its_own_threshold_unless_the_call_names_one(tiny_tag
     m = tiny_tagger
     m.config.threshold, m.config.label_thresholds = 1.0, {"person": 0.0}  # 1.0: no token reaches it; 0.0: all do
     assert (m.label_threshold("person"), m.label_threshold("date"), m.label_threshold("person", 0.3)) == (0.0, 1.0, 0.3)
-    spans = m.extract(TEXT, ["person", "date"], allow_overlap=True)
+    spans = m.extract(TEXT, ["person", "date"], overlap="keep")
     assert spans and {s.label for s in spans} == {"person"}
     assert m.extract(TEXT, ["person", "date"], threshold=1.0) == []   # a call's threshold is every label's
-    assert {s.label for s in m.extract(TEXT, ["person", "date"], threshold=0.0, allow_overlap=True)} == \
+    assert {s.label for s in m.extract(TEXT, ["person", "date"], threshold=0.0, overlap="keep")} == \
         {"person", "date"}
     m.save_pretrained(tmp_path / "m")
     again = MetaIE.from_pretrained(tmp_path / "m")
     assert again.config.label_thresholds == {"person": 0.0}
-    assert again.extract(TEXT, ["person", "date"], allow_overlap=True) == spans
+    assert again.extract(TEXT, ["person", "date"], overlap="keep") == spans
 
 
 class Scripted:

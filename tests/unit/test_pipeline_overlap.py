@@ -66,3 +66,22 @@ def test_re_asks_tails_only_of_the_entities_the_rule_kept():
     assert found(ex) == [("Acme Labs", "Org"), ("Tom Lee", "Peop")]
     assert [(r.head.text, r.type, r.tail.text) for r in ex.relations] == [("Tom Lee", "Work_For", "Acme Labs")]
     assert "Acme Labs works for" not in model.asked   # "Acme Labs" is no person
+
+
+def test_one_overlap_setting_and_its_older_spelling():
+    """``overlap`` is keep | likelier everywhere; ``allow_overlap`` (and a bool ``overlap``) still read as before."""
+    from metaie.records import overlap_rule
+    assert overlap_rule("keep") == "keep" and overlap_rule(None) == "likelier"
+    assert overlap_rule(None, default="keep") == "keep"
+    with pytest.warns(DeprecationWarning, match="allow_overlap"):
+        assert overlap_rule(None, True) == "keep"
+    with pytest.warns(DeprecationWarning, match="allow_overlap"):
+        assert overlap_rule("likelier", False) == "likelier"
+    with pytest.warns(DeprecationWarning, match="bool"):
+        assert overlap_rule(False) == "likelier"
+    with pytest.raises(ConfigError, match="disagree"), pytest.warns(DeprecationWarning):
+        overlap_rule("keep", False)
+    with pytest.raises(ConfigError, match="overlap must be one of keep, likelier, not 'all'"):
+        overlap_rule("all")
+    with pytest.raises(ConfigError, match="overlap must be one of"):
+        Extractor(Scripted(ANSWERS), schema=schema_from_dict(NER), overlap="longest")

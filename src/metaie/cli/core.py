@@ -8,8 +8,9 @@ from typing import TypedDict
 import typer
 
 from ..errors import ConfigError
+from ..records import overlap_rule
 from ..training.args import MetaData, MetaTrainArgs
-from .options import THREADS, THRESHOLD, option
+from .options import OVERLAP, THREADS, THRESHOLD, option
 
 
 class _ExtractOptions(TypedDict):
@@ -17,7 +18,7 @@ class _ExtractOptions(TypedDict):
 
     threshold: float | None
     batch_size: int
-    allow_overlap: bool
+    overlap: str
 
 
 def _labels(labels: str) -> list[str]:
@@ -126,7 +127,7 @@ def register(app: typer.Typer) -> None:
                                                "metaie-minilm)"),
                 labels: str = typer.Option(..., "--labels", "-l", help="Comma-separated labels"),
                 threshold: float | None = THRESHOLD,
-                overlap: bool = typer.Option(False, help="Keep overlapping spans of different labels"),
+                overlap: str | None = OVERLAP,
                 as_json: bool = typer.Option(False, "--json", help="Print one JSON object per text"),
                 batch_size: int = typer.Option(64),
                 input: str = typer.Option(None, "--input", "-i", help="JSONL file of texts to stream through"),
@@ -159,7 +160,8 @@ def register(app: typer.Typer) -> None:
         if input is None and not text:
             raise ConfigError("no text given: pass text arguments, or --input FILE.jsonl --output FILE.jsonl")
         # One set of options for both paths, so every option of the argv path reaches the streaming path.
-        options: _ExtractOptions = {"threshold": threshold, "batch_size": batch_size, "allow_overlap": overlap}
+        options: _ExtractOptions = {"threshold": threshold, "batch_size": batch_size,
+                                    "overlap": overlap_rule(overlap)}
         if engine not in ("local", "ray"):
             raise ConfigError(f"--engine must be local or ray, not {engine!r}")
         if engine == "ray":

@@ -6,7 +6,7 @@ import json
 
 import typer
 
-from .options import THRESHOLD
+from .options import OVERLAP, THRESHOLD
 
 _FMT = typer.Option("label-studio", "--format", "-f", help="label-studio or doccano")
 _OFFSETS = typer.Option("utf16", "--offsets", help="doccano offset unit: utf16 (doccano's JavaScript indices) "
@@ -34,7 +34,7 @@ def register(app: typer.Typer) -> None:
                  schema: str | None = typer.Option(None, "--schema", help="Task schema (name or YAML) for "
                                                                              "relations / events / triplets"),
                  fmt: str = _FMT, threshold: float | None = THRESHOLD,
-                 overlap: bool = typer.Option(False, help="Keep overlapping spans of different labels"),
+                 overlap: str | None = OVERLAP,
                  batch_size: int = typer.Option(64), text_field: str = typer.Option("text", "--text-field"),
                  offsets: str = _OFFSETS, threads: int | None = typer.Option(None, "--threads")) -> None:
         """Pre-annotate texts with a model for correction in Label Studio (tasks + config XML) or doccano."""
@@ -45,7 +45,7 @@ def register(app: typer.Typer) -> None:
         items = ann.read_texts(input, text_field)
         m = MetaIE.from_pretrained(model, threads=threads)
         preds = ann.predict(m, [t for _, t in items], labs, schema=schema, threshold=threshold,
-                            batch_size=batch_size, allow_overlap=overlap)
+                            batch_size=batch_size, overlap=overlap)
         span_labels, rel_labels = ann.tool_labels(preds, labs, schema)
         rep = ann.write_for_tool(fmt, output, items, preds, span_labels, rel_labels, model_version=str(model),
                                  offsets=offsets)

@@ -16,3 +16,6 @@ THREADS = typer.Option(None, "--threads", min=1,
                        help="CPU threads for the model (default: every core; on a shared machine use 1 or a few)")
 THRESHOLD = typer.Option(None, "--threshold", min=0.0, max=1.0,
                          help="Minimum span score (default: the model's own, from its metaie.json)")
+OVERLAP = typer.Option(None, "--overlap", metavar="keep|likelier",
+                       help="Overlapping spans of different labels: keep them all, or keep the likelier (the "
+                            "default, the paper's rule; with --schema, the schema's own)")

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..errors import ConfigError, DataFormatError
 from ..jsonl import atomic_open, read_jsonl, write_jsonl
+from ..records import overlap_rule
 from . import doccano, label_studio
 from .records import Relation, example_parts
 
@@ -32,18 +33,21 @@ def read_texts(path: str | Path, text_field: str = "text") -> list[tuple[str, st
 
 
 def predict(model, texts: Sequence[str], labels: Sequence[str] | None = None, schema=None, task=None,
-            threshold: float | None = None, batch_size: int = 64, allow_overlap: bool = False
-            ) -> list[tuple[list, list[Relation]]]:
+            threshold: float | None = None, batch_size: int = 64, overlap: str | None = None, *,
+            allow_overlap: bool | None = None) -> list[tuple[list, list[Relation]]]:
     """(spans, relations) per text: plain labels through ``extract_batch``, or a task schema through
-    :class:`metaie.pipeline.Extractor` (entities, relations, events, triplets)."""
+    :class:`metaie.pipeline.Extractor` (entities, relations, events, triplets). ``overlap`` (keep | likelier)
+    defaults to ``extract_batch``'s (likelier) for labels and to the schema's own for a schema."""
     if schema is not None:
         from ..pipeline import Extractor
-        ex = Extractor(model, task=task, schema=schema, threshold=threshold, batch_size=batch_size)
+        ex = Extractor(model, task=task, schema=schema, threshold=threshold, batch_size=batch_size,
+                       overlap=None if overlap is None and allow_overlap is None
+                       else overlap_rule(overlap, allow_overlap))
         return [example_parts(e) for e in ex.extract_batch(list(texts))]
     if not labels:
         raise ConfigError("give --labels (or --schema for task-shaped pre-annotation)")
     spans = model.extract_batch(list(texts), list(labels), threshold=threshold, batch_size=batch_size,
-                                allow_overlap=allow_overlap)
+                                overlap=overlap_rule(overlap, allow_overlap))
     return [(s, []) for s in spans]
 
 

@@ -1,7 +1,9 @@
 """A spaCy pipeline component: ``nlp.add_pipe("metaie", config={"model": ..., "labels": [...]})``.
 
-- Spans go to ``doc.ents`` (``overlap=False``) or to ``doc.spans[spans_key]`` (``overlap=True``; the group's
+- Spans go to ``doc.ents`` (``overlap="likelier"``, the default: of overlapping spans of different labels the
+  likelier is kept, as ``MetaIE.extract`` does) or to ``doc.spans[spans_key]`` (``overlap="keep"``; the group's
   ``attrs["scores"]`` holds the scores, as spaCy's spancat does); every span's score is also ``span._.metaie_score``.
+  A saved config's older ``true`` / ``false`` still reads as keep / likelier.
 - **Alignment rule**: a character span becomes the smallest token span covering it (``doc.char_span(...,
   alignment_mode="expand")``, or the ``alignment`` setting); spans that cannot align (only whitespace) and,
   for ``doc.ents``, spans that overlap an earlier-kept longer span after expansion are counted in
@@ -24,6 +26,7 @@ from spacy.tokens import Span as SpacySpan
 from spacy.util import filter_spans, minibatch
 
 from ..errors import ConfigError
+from ..records import overlap_rule
 from .records import example_parts
 
 if TYPE_CHECKING:
@@ -44,14 +47,14 @@ class MetaIEComponent:
     """The ``metaie`` pipe: label-to-span extraction into ``doc.ents`` / ``doc.spans`` (see the module doc)."""
 
     def __init__(self, nlp: Language, name: str, model: str | None, labels: list[str], threshold: float | None,
-                 overlap: bool, spans_key: str, task: str | None, schema: str | None, batch_size: int,
+                 overlap: str | bool | None, spans_key: str, task: str | None, schema: str | None, batch_size: int,
                  alignment: str):
         if not labels and schema is None:
             raise ConfigError("the metaie pipe needs labels (config 'labels') or a task 'schema'")
         if alignment not in ("expand", "contract", "strict"):
             raise ConfigError(f"alignment must be expand, contract or strict, not {alignment!r}")
         self.name, self.model_path, self.labels = name, model, list(labels)
-        self.threshold, self.overlap, self.spans_key = threshold, overlap, spans_key
+        self.threshold, self.overlap, self.spans_key = threshold, overlap_rule(overlap), spans_key
         self.task, self.schema, self.batch_size, self.alignment = task, schema, batch_size, alignment
         self._model: MetaIE | None = None
         self._extractor: Extractor | None = None
@@ -75,12 +78,12 @@ class MetaIEComponent:
     def _predict(self, texts: list[str]):
         if self.schema is None:
             spans = self.meta_model.extract_batch(texts, self.labels, threshold=self.threshold,
-                                             batch_size=self.batch_size, allow_overlap=self.overlap)
+                                             batch_size=self.batch_size, overlap=self.overlap)
             return [(s, []) for s in spans]
         if self._extractor is None:
             from ..pipeline import Extractor
             self._extractor = Extractor(self.meta_model, task=self.task, schema=self.schema, threshold=self.threshold,
-                                        batch_size=self.batch_size)
+                                        batch_size=self.batch_size, overlap=self.overlap)
         return [example_parts(ex) for ex in self._extractor.extract_batch(texts)]
 
     # ------------------------------------------------------------------ pipe
@@ -104,7 +107,7 @@ class MetaIEComponent:
             sp._.metaie_score = s.score
             aligned[s.key] = sp
         kept = list(aligned.values())
-        if self.overlap:
+        if self.overlap == "keep":
             doc.spans[self.spans_key] = kept
             doc.spans[self.spans_key].attrs["scores"] = [sp._.metaie_score for sp in kept]
         else:
@@ -130,12 +133,12 @@ class MetaIEComponent:
         return self
 
 
-@Language.factory("metaie", default_config={"model": None, "labels": [], "threshold": None, "overlap": False,
+@Language.factory("metaie", default_config={"model": None, "labels": [], "threshold": None, "overlap": "likelier",
                                             "spans_key": "metaie", "task": None, "schema": None, "batch_size": 64,
                                             "alignment": "expand"})
-def make_metaie(nlp: Language, name: str, model: str | None, labels: list[str], threshold: float | None, overlap: bool,
-                spans_key: str, task: str | None, schema: str | None, batch_size: int, alignment: str
-                ) -> MetaIEComponent:
+def make_metaie(nlp: Language, name: str, model: str | None, labels: list[str], threshold: float | None,
+                overlap: str | bool | None, spans_key: str, task: str | None, schema: str | None, batch_size: int,
+                alignment: str) -> MetaIEComponent:
     """The spaCy factory (registered through the ``spacy_factories`` entry point)."""
     return MetaIEComponent(nlp, name, model, labels, threshold, overlap, spans_key, task, schema, batch_size,
                            alignment)

@@ -20,7 +20,7 @@ import torch
 
 from ..errors import ConfigError, DataFormatError, ModelLoadError
 from ..jsonl import read_text, replace_dir
-from ..records import Query, Span
+from ..records import Query, Span, overlap_rule
 from .backbone import (
     DEFAULT_BACKBONE,
     ID2TAG,
@@ -359,8 +359,10 @@ class MetaIE:
         return Plan(queries, live, per_text, windows)
 
     def finish(self, plan: Plan, probs: Sequence[np.ndarray], threshold: float | None = None,
-               allow_overlap: bool = False) -> list[list[Span]]:
-        """Spans per text from the probabilities of ``plan.windows`` (in the same order)."""
+               overlap: str | None = None, *, allow_overlap: bool | None = None) -> list[list[Span]]:
+        """Spans per text from the probabilities of ``plan.windows`` (in the same order); ``overlap`` as in
+        ``extract``."""
+        rule = overlap_rule(overlap, allow_overlap)
         answers: list[list[Span]] = [[] for _ in plan.queries]
         for i, (p, offs) in zip(plan.live, self.merge(plan.windows, probs, len(plan.live))):
             q = plan.queries[i]
@@ -371,25 +373,32 @@ class MetaIE:
         for labs in plan.per_text:
             spans = [s for a in answers[k:k + len(labs)] for s in a]
             k += len(labs)
-            out.append(sorted(spans) if allow_overlap else resolve_overlaps(spans))
+            out.append(sorted(spans) if rule == "keep" else resolve_overlaps(spans))
         return out
 
     def extract_batch(self, texts: Sequence[str], labels: Sequence[str] | Sequence[Sequence[str]],
-                      threshold: float | None = None, batch_size: int = 64, allow_overlap: bool = False
-                      ) -> list[list[Span]]:
+                      threshold: float | None = None, batch_size: int = 64, overlap: str | None = None, *,
+                      allow_overlap: bool | None = None) -> list[list[Span]]:
         """Extract spans for many texts at once; ``labels`` is one list for all texts or one list per text.
 
         ``threshold`` None decodes each label at the model's own (``config.label_thresholds``, else
-        ``config.threshold``)."""
+        ``config.threshold``). ``overlap`` as in ``extract``."""
+        rule = overlap_rule(overlap, allow_overlap)
         plan = self.plan(texts, labels)
-        return self.finish(plan, self.window_probs(plan.windows, batch_size), threshold, allow_overlap)
+        return self.finish(plan, self.window_probs(plan.windows, batch_size), threshold, rule)
 
     def extract(self, text: str, labels: Sequence[str] | str, threshold: float | None = None,
-                allow_overlap: bool = False, batch_size: int = 64) -> list[Span]:
-        """Spans of ``text`` answering each label, as half-open character offsets with scores."""
+                overlap: str | None = None, batch_size: int = 64, *, allow_overlap: bool | None = None
+                ) -> list[Span]:
+        """Spans of ``text`` answering each label, as half-open character offsets with scores.
+
+        Where spans of different labels overlap, ``overlap="likelier"`` (the default, the paper's rule) keeps the
+        more probable one and ``"keep"`` keeps them all. ``allow_overlap=True`` / ``False`` is the older spelling
+        of ``"keep"`` / ``"likelier"``."""
         if isinstance(labels, str):
             labels = [x.strip() for x in labels.split(",")]
-        return self.extract_batch([text], [list(labels)], threshold, batch_size, allow_overlap)[0]
+        rule = overlap_rule(overlap, allow_overlap)
+        return self.extract_batch([text], [list(labels)], threshold, batch_size, rule)[0]
 
 
 @dataclass

@@ -29,8 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, DataFormatError, MetaIEError
-from ..extract_stream import check_resume, directory_identity
+from ..extract_stream import check_resume, directory_identity, older_settings
 from ..jsonl import _utf8_error, json_object, write_json
+from ..records import overlap_rule
 from ..textcheck import clean_labels, text_problem
 from .cluster import connect, error_from_text, error_to_text, require_ray, unwrap
 
@@ -76,7 +77,7 @@ class Options:
     labels: list[str]
     threshold: float | None = None  # None: the model's own (its metaie.json)
     batch_size: int = 64
-    allow_overlap: bool = False
+    overlap: str = "likelier"  # records.OVERLAP, as MetaIE.extract's
 
 
 class SpanExtractor:
@@ -89,7 +90,7 @@ class SpanExtractor:
     def spans(self, texts: Sequence[str]) -> list[list[dict]]:
         o = self.options
         found = self.model.extract_batch(list(texts), o.labels, threshold=o.threshold, batch_size=o.batch_size,
-                                         allow_overlap=o.allow_overlap)
+                                         overlap=o.overlap)
         return [[s.to_dict() for s in spans] for spans in found]
 
     def __call__(self, batch):
@@ -126,20 +127,20 @@ def _spec(model, backend: str, variant: str | None, threads: int | None, num_cpu
 
 
 def extract(ds, model, labels: Sequence[str], text_column: str = "text", *, threshold: float | None = None,
-            batch_size: int = 64, allow_overlap: bool = False, rows_per_batch: int = 256, actors: int = 1,
+            batch_size: int = 64, overlap: str | None = None, rows_per_batch: int = 256, actors: int = 1,
             num_cpus: float = 1, num_gpus: float = 0, threads: int | None = None, backend: str = "torch",
-            variant: str | None = None, device: str | None = None):
+            variant: str | None = None, device: str | None = None, allow_overlap: bool | None = None):
     """``ds`` with a ``spans`` column added (lazy: nothing runs until the dataset is consumed or written).
 
     ``actors`` actors each load ``model`` once (a directory, built-in name or hub id; ``backend="onnx",
     variant="int8"`` for the quantised graph on CPU) and ask for ``num_cpus`` CPUs and ``num_gpus`` GPUs
     (``num_gpus > 0``: torch on cuda, bf16). Batches of ``rows_per_batch`` rows go to the model in windows of
-    ``batch_size``. Spans are those of ``MetaIE.extract_batch`` on the same texts.
+    ``batch_size``. Spans are those of ``MetaIE.extract_batch`` on the same texts (``overlap`` as there).
     """
     ray = require_ray()
     labels = _check_options(labels, actors, num_cpus, num_gpus)
     spec = _spec(model, backend, variant, threads, num_cpus, num_gpus, device)
-    options = Options(labels, threshold, batch_size, allow_overlap)
+    options = Options(labels, threshold, batch_size, overlap_rule(overlap, allow_overlap))
     return ds.map_batches(SpanExtractor, batch_size=rows_per_batch, batch_format="pyarrow",
                           compute=ray.data.ActorPoolStrategy(size=actors), num_cpus=num_cpus, num_gpus=num_gpus,
                           fn_constructor_kwargs={"spec": spec, "options": options, "text_column": text_column})
@@ -335,12 +336,13 @@ class ShardStats:
 
 def extract_files(model: str | os.PathLike, inputs: str | os.PathLike, output_dir: str | os.PathLike,
                   labels: Sequence[str], *, text_field: str = "text", threshold: float | None = None,
-                  batch_size: int = 64, allow_overlap: bool = False, shard_rows: int = 10_000, chunk_size: int = 256,
+                  batch_size: int = 64, overlap: str | None = None, shard_rows: int = 10_000, chunk_size: int = 256,
                   actors: int = 1, num_cpus: float = 1, num_gpus: float = 0, threads: int | None = None,
                   backend: str = "torch", variant: str | None = None, resume: bool = True, progress: bool = True,
-                  address: str | None = None) -> ShardStats:
+                  address: str | None = None, allow_overlap: bool | None = None) -> ShardStats:
     """Extract every record of ``inputs`` into shards under ``output_dir`` (see the module docstring)."""
     from ..model.hub import resolve_model
+    rule = overlap_rule(overlap, allow_overlap)
     require_ray()  # before anything is planned or written
     labels = _check_options(labels, actors, num_cpus, num_gpus)
     if shard_rows < 1 or chunk_size < 1:
@@ -353,7 +355,7 @@ def extract_files(model: str | os.PathLike, inputs: str | os.PathLike, output_di
     ident = directory_identity(resolve_model(model), backend, variant)
     settings = {"inputs": [{"path": str(f.resolve()), "bytes": f.stat().st_size, "mtime_ns": f.stat().st_mtime_ns}
                            for f in files],
-                "labels": labels, "text_field": text_field, "threshold": threshold, "allow_overlap": allow_overlap,
+                "labels": labels, "text_field": text_field, "threshold": threshold, "overlap": rule,
                 "shard_rows": shard_rows, "model": ident}
     mpath = out / MANIFEST
     if out.exists() and any(out.iterdir()):
@@ -364,7 +366,8 @@ def extract_files(model: str | os.PathLike, inputs: str | os.PathLike, output_di
             raise ConfigError(f"{out} holds files but no {MANIFEST}, so the settings and model that wrote them are "
                               "unknown: give an empty or new --output directory")
         else:
-            check_resume(out, json.loads(mpath.read_text(encoding="utf-8")).get("settings", {}), settings)
+            check_resume(out, older_settings(json.loads(mpath.read_text(encoding="utf-8")).get("settings", {})),
+                         settings)
     out.mkdir(parents=True, exist_ok=True)
     shards = plan_shards(files, shard_rows)
     todo = [s for s in shards if not (out / s.name).exists()]
@@ -377,7 +380,7 @@ def extract_files(model: str | os.PathLike, inputs: str | os.PathLike, output_di
         ds = ray.data.from_items([vars(s) for s in todo]).map_batches(
             ShardWriter, batch_size=1, batch_format="pyarrow", num_cpus=num_cpus, num_gpus=num_gpus,
             compute=ray.data.ActorPoolStrategy(size=min(actors, len(todo))),
-            fn_constructor_kwargs={"spec": spec, "options": Options(labels, threshold, batch_size, allow_overlap),
+            fn_constructor_kwargs={"spec": spec, "options": Options(labels, threshold, batch_size, rule),
                                    "text_field": text_field, "out_dir": str(out.resolve()), "chunk_size": chunk_size})
         bar = _Bar(progress, sum(s.rows for s in todo))
         try:

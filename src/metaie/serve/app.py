@@ -6,9 +6,11 @@
 from __future__ import annotations
 
 import time
+import warnings
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
 from importlib import resources
+from typing import Literal
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -19,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
 from ..errors import MetaIEError
+from ..records import overlap_rule
 from ..textcheck import text_problem
 from .batcher import MicroBatcher
 
@@ -43,7 +46,11 @@ class ExtractRequest(BaseModel):
     threshold: float | None = Field(None, ge=0.0, le=1.0, description="Minimum span score (default: the model's "
                                                                       "own, from its metaie.json; the response "
                                                                       "says which)")
-    allow_overlap: bool = Field(False, description="Keep overlapping spans of different labels")
+    overlap: Literal["keep", "likelier"] | None = Field(
+        None, description="Overlapping spans of different labels: keep them all, or keep the likelier (the default, "
+                          "the paper's rule)")
+    allow_overlap: bool | None = Field(None, deprecated=True,
+                                       description="The older spelling of overlap: true = keep, false = likelier")
     task: str | None = Field(None, description="Accepted and echoed back; reserved for task adapters "
                                                "(spans are extracted for the labels as given)")
 
@@ -77,6 +84,7 @@ class ExtractResponse(BaseModel):
     threshold: float = Field(description="What the labels decode at, those in label_thresholds excepted")
     label_thresholds: dict[str, float] = Field(default_factory=dict, description="Asked labels that decode at a "
                                                "threshold of their own (the model's, where the request names none)")
+    overlap: str = Field(description="What became of overlapping spans of different labels: keep or likelier")
     task: str | None
     elapsed_ms: float
 
@@ -133,9 +141,15 @@ def create_app(model, model_name: str = "", limits: Limits | None = None, max_ba
                                      "(split the document, or start the server with a higher --max-text-chars)")
         threshold = model.threshold_or_default(req.threshold)  # the request's, else the model's own
         own = {} if req.threshold is not None else model.own_thresholds(labels)
+        try:
+            with warnings.catch_warnings():  # the deprecated field is documented in the schema, not logged
+                warnings.simplefilter("ignore", DeprecationWarning)
+                rule = overlap_rule(req.overlap, req.allow_overlap)
+        except MetaIEError as e:
+            raise HTTPException(422, str(e)) from None
         started = time.perf_counter()
         try:
-            spans = await batcher.submit(texts, labels, req.threshold, req.allow_overlap)
+            spans = await batcher.submit(texts, labels, req.threshold, rule)
         except MetaIEError as e:
             raise HTTPException(422, str(e)) from None
         except Exception as e:  # answered as JSON and the connection kept, never a bare 500 and a dropped socket
@@ -144,7 +158,8 @@ def create_app(model, model_name: str = "", limits: Limits | None = None, max_ba
         # Plain dicts built off the event loop: a long text's thousands of spans do not stall other requests.
         results = await run_in_threadpool(lambda: [{"spans": [s.to_dict() for s in found]} for found in spans])
         return JSONResponse({"results": results, "labels": labels,
-                             "threshold": threshold, "label_thresholds": own, "task": req.task,
+                             "threshold": threshold, "label_thresholds": own, "overlap": rule,
+                             "task": req.task,
                              "elapsed_ms": round((time.perf_counter() - started) * 1000, 2)})
 
     @app.get("/health", summary="Liveness, queue length and batching counters")

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 class _Job:
     plan: Plan
     threshold: float | None          # None: each label's own (the model's config)
-    allow_overlap: bool
+    overlap: str                     # records.OVERLAP
     future: asyncio.Future
     probs: list = field(default_factory=list)
     next: int = 0                     # next window to schedule
@@ -96,7 +96,7 @@ class MicroBatcher:
         return sum(1 for j in self._active if not j.future.done())
 
     async def submit(self, texts: Sequence[str], labels: Sequence[str], threshold: float | None = None,
-                     allow_overlap: bool = False) -> list[list]:
+                     overlap: str = "likelier") -> list[list]:
         """Spans for each text (as ``extract_batch`` returns them), computed in shared model calls."""
         loop = asyncio.get_running_loop()
         if self._task is None or self._task.done() or self._task_loop is not loop:
@@ -110,9 +110,9 @@ class MicroBatcher:
         self.stats.jobs += 1
         plan = await loop.run_in_executor(self._planner, self.model.plan, list(texts), list(labels))
         self.stats.queries += len(plan.queries)
-        job = _Job(plan, None if threshold is None else float(threshold), bool(allow_overlap), loop.create_future())
+        job = _Job(plan, None if threshold is None else float(threshold), overlap, loop.create_future())
         if not plan.windows:  # only empty texts: nothing for the model to do
-            return self.model.finish(plan, [], job.threshold, job.allow_overlap)
+            return self.model.finish(plan, [], job.threshold, job.overlap)
         self._active.append(job)
         assert self._wake is not None  # set above, with the worker task
         self._wake.set()
@@ -189,7 +189,7 @@ class MicroBatcher:
         loop = asyncio.get_running_loop()
         try:
             result = await loop.run_in_executor(self._planner, self.model.finish, job.plan, job.probs,
-                                                job.threshold, job.allow_overlap)
+                                                job.threshold, job.overlap)
         except Exception as e:  # a decoding failure fails this request only
             result = e
         self._answer(job, result)

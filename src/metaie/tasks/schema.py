@@ -30,12 +30,13 @@ from typing import Any
 import yaml
 
 from ..errors import ConfigError
+from ..records import OVERLAP as OVERLAP  # the task schema's overlap setting takes these
 from .structures import Example
 
 TASKS = ("ner", "re", "ee", "srl", "absa", "aste")
 # What Extractor does with overlapping spans that answer mutually exclusive labels (an entity has one type): keep
-# them all, or keep the likelier (MetaIE.extract's rule). docs/results.md, "Overlapping entity types" (session 16).
-OVERLAP = ("keep", "likelier")
+# them all, or keep the likelier (MetaIE.extract's rule): records.OVERLAP. docs/results.md, "Overlapping entity
+# types" (session 16).
 DEFAULT_TEMPLATES = {"entity": "{type}", "tail": "{head} {relation}", "trigger": "{event}",
                      "argument": "{trigger} {role}", "aspect": "{polarity} aspect",
                      "aspect_any": "aspect", "opinion": "{aspect} {polarity} opinion",
