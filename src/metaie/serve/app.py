@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import time
-import warnings
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
 from importlib import resources
@@ -141,10 +140,8 @@ def create_app(model, model_name: str = "", limits: Limits | None = None, max_ba
                                      "(split the document, or start the server with a higher --max-text-chars)")
         threshold = model.threshold_or_default(req.threshold)  # the request's, else the model's own
         own = {} if req.threshold is not None else model.own_thresholds(labels)
-        try:
-            with warnings.catch_warnings():  # the deprecated field is documented in the schema, not logged
-                warnings.simplefilter("ignore", DeprecationWarning)
-                rule = overlap_rule(req.overlap, req.allow_overlap)
+        try:  # the deprecated field is read (and warns) only where a request sent it
+            rule = overlap_rule(req.overlap, req.allow_overlap if "allow_overlap" in req.model_fields_set else None)
         except MetaIEError as e:
             raise HTTPException(422, str(e)) from None
         started = time.perf_counter()
