@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .errors import ConfigError, DataFormatError
 from .jsonl import read_jsonl, write_json
-from .records import overlap_rule
+from .records import overlap_rule, rule_of_bool
 from .textcheck import clean_labels, text_problem
 
 
@@ -125,7 +125,7 @@ def older_settings(settings: dict) -> dict:
     if "allow_overlap" not in settings:
         return settings
     out = {k: v for k, v in settings.items() if k != "allow_overlap"}
-    out["overlap"] = "keep" if settings["allow_overlap"] else "likelier"
+    out["overlap"] = rule_of_bool(bool(settings["allow_overlap"]))
     return out
 
 

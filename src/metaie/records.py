@@ -115,6 +115,16 @@ def count_labels(records: Iterable[Record], per: str = "record") -> Counter:
     raise ValueError(f"per must be 'record' or 'span', not {per!r}")
 
 
+def rule_of_bool(allow_overlap: bool) -> str:
+    """The rule the older ``allow_overlap`` bool meant: True keeps every span, False the likelier of overlapping
+    spans of different labels.
+
+    >>> rule_of_bool(True), rule_of_bool(False)
+    ('keep', 'likelier')
+    """
+    return "keep" if allow_overlap else "likelier"
+
+
 def overlap_rule(overlap: str | bool | None = None, allow_overlap: bool | None = None,
                  default: str = "likelier") -> str:
     """The overlap rule a call asks for: ``overlap`` (one of ``OVERLAP``), else the older ``allow_overlap`` bool it
@@ -129,10 +139,10 @@ def overlap_rule(overlap: str | bool | None = None, allow_overlap: bool | None =
     if isinstance(overlap, bool):
         warnings.warn("overlap takes 'keep' or 'likelier'; a bool is read as keep (True) or likelier (False)",
                       DeprecationWarning, stacklevel=3)
-        overlap = "keep" if overlap else "likelier"
+        overlap = rule_of_bool(overlap)
     if allow_overlap is not None:
         warnings.warn("allow_overlap is replaced by overlap='keep' | 'likelier'", DeprecationWarning, stacklevel=3)
-        old = "keep" if allow_overlap else "likelier"
+        old = rule_of_bool(allow_overlap)
         if overlap is not None and overlap != old:
             raise ConfigError(f"overlap={overlap!r} and allow_overlap={allow_overlap} disagree; give overlap only")
         overlap = old
