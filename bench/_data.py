@@ -23,3 +23,21 @@ def label_names(n: int) -> list[str]:
     if n > len(names):
         raise SystemExit(f"{path} has {len(names)} labels, fewer than the {n} asked for")
     return names[:n]
+
+
+def model_from_args(ap):
+    """Parse ``ap`` with the options of every script that scores one model (``--extend-ratio``, ``--threads``,
+    ``--json``) added, set the threads, and load the ``model`` argument's model on the CPU, decoding at
+    ``--extend-ratio`` where given (fold P's metaie.json predates it). Returns (the parsed arguments, the model)."""
+    from metaie.model.tagger import MetaIE
+    from metaie.threads import set_threads
+    ap.add_argument("--extend-ratio", type=float, default=None,
+                    help="decode at this extend ratio (default: the model's own)")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--json", default=None, help="write the results here")
+    a = ap.parse_args()
+    set_threads(a.threads)
+    model = MetaIE.from_pretrained(a.model, device="cpu")
+    if a.extend_ratio is not None:
+        model.config.extend_ratio = a.extend_ratio
+    return a, model

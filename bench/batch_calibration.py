@@ -26,16 +26,13 @@ import time
 from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+from _data import model_from_args  # puts ../src first on the path
 
 from metaie.datasets.root import data_root  # noqa: E402
 from metaie.evaluation.evaluate import evaluate  # noqa: E402
 from metaie.model.cached import CachedModel  # noqa: E402
 from metaie.model.decoding import O  # noqa: E402
-from metaie.model.tagger import MetaIE  # noqa: E402
 from metaie.records import Query  # noqa: E402
-from metaie.threads import set_threads  # noqa: E402
 
 TEST = ["crossner_ai", "crossner_literature", "crossner_music", "crossner_politics", "crossner_science",
         "mit_movie", "mit_restaurant"]
@@ -68,19 +65,12 @@ def main() -> None:
     ap.add_argument("--dev", default="conll2003,wnut2017,jnlpba")
     ap.add_argument("--dev-limit", type=int, default=200)
     ap.add_argument("--limit", type=int, default=200)
-    ap.add_argument("--extend-ratio", type=float, default=None)
     ap.add_argument("--thresholds", default="0.3,0.4,0.5")
     ap.add_argument("--quantiles", default="0.9,0.98,1.0")
     ap.add_argument("--alphas", default="0.4,0.5,0.6,0.7,0.8")
     ap.add_argument("--floor", type=float, default=0.1)
     ap.add_argument("--reference", type=int, default=300, help="reference sentences (WikiText-2 valid)")
-    ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--json", default=None)
-    a = ap.parse_args()
-    set_threads(a.threads)
-    model = MetaIE.from_pretrained(a.model, device="cpu")
-    if a.extend_ratio is not None:
-        model.config.extend_ratio = a.extend_ratio
+    a, model = model_from_args(ap)
     ts = [float(x) for x in a.thresholds.split(",")]
     grid = [("none", t, 1.0, 0.0) for t in ts] + [
         (src, t, q, al) for src in ("batch", "reference") for t in ts

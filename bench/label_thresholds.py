@@ -19,13 +19,11 @@ import statistics
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+from _data import model_from_args  # puts ../src first on the path
 
 from metaie.datasets.schemas import task_schema  # noqa: E402
 from metaie.evaluation.evaluate import evaluate  # noqa: E402
 from metaie.model.cached import CachedModel  # noqa: E402
-from metaie.model.tagger import MetaIE  # noqa: E402
-from metaie.threads import set_threads  # noqa: E402
 from metaie.training.finetune import choose_label_thresholds, choose_threshold  # noqa: E402
 
 
@@ -35,15 +33,7 @@ def main() -> None:
     ap.add_argument("--data", required=True, help="comma list of datasets with dev and test splits")
     ap.add_argument("--dev-limit", type=int, default=300, help="seeded dev sub-sample the choices are made on")
     ap.add_argument("--limit", type=int, default=200, help="seeded test sub-sample (as the benchmark's)")
-    ap.add_argument("--extend-ratio", type=float, default=None,
-                    help="decode at this extend ratio (default: the model's own; fold P's metaie.json predates it)")
-    ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--json", default=None)
-    a = ap.parse_args()
-    set_threads(a.threads)
-    model = MetaIE.from_pretrained(a.model, device="cpu")
-    if a.extend_ratio is not None:
-        model.config.extend_ratio = a.extend_ratio
+    a, model = model_from_args(ap)
     own = model.config.threshold
     rows: dict = {}
     for d in a.data.split(","):

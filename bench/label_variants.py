@@ -17,17 +17,16 @@ import json
 import statistics
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+from _data import model_from_args  # puts ../src first on the path
 
 from metaie.evaluation.evaluate import evaluate  # noqa: E402
-from metaie.model.tagger import MetaIE, query_spans  # noqa: E402
-from metaie.records import Query, Span  # noqa: E402
-from metaie.threads import set_threads  # noqa: E402
+from metaie.model.cached import CachedModel  # noqa: E402
+from metaie.model.tagger import MetaIE  # noqa: E402
+from metaie.records import Query  # noqa: E402
 
 TEST = ["crossner_ai", "crossner_literature", "crossner_music", "crossner_politics", "crossner_science",
         "mit_movie", "mit_restaurant"]
@@ -52,34 +51,22 @@ VARIANTS: dict[str, Callable[[str], str]] = {"as given": lambda x: x, "plural": 
                                              "name": lambda x: f"{x} name"}
 
 
-class VariantModel:
-    """``predict_queries`` whose probabilities are the mean over ``use`` phrasings of each label (each cached)."""
+class VariantModel(CachedModel):
+    """A ``CachedModel`` whose probabilities for a label are the mean over the ``use`` phrasings of it."""
 
     def __init__(self, model: MetaIE, batch_size: int = 64):
-        self.model, self.batch_size, self.config = model, batch_size, model.config
-        self.threshold_or_default = model.threshold_or_default
+        super().__init__(model, batch_size)
         self.use: list[str] = ["as given"]
-        self.cache: dict[tuple[str, str], tuple[np.ndarray, list[tuple[int, int]]]] = {}
 
-    def predict_queries(self, queries: Sequence[Query], threshold: float | None = None, batch_size: int | None = None,
-                        snap_words: bool = True) -> list[list[Span]]:
-        keys = {(VARIANTS[v](q.label), q.text) for q in queries if q.text.strip() for v in self.use}
-        todo = sorted(k for k in keys if k not in self.cache)
-        if todo:
-            got = self.model.query_probs([k[0] for k in todo], [k[1] for k in todo], batch_size or self.batch_size)
-            self.cache.update(zip(todo, got))
-        out: list[list[Span]] = []
-        for q in queries:
-            if not q.text.strip():
-                out.append([])
-                continue
-            base, offs = self.cache[(q.label, q.text)] if "as given" in self.use else \
-                self.cache[(VARIANTS[self.use[0]](q.label), q.text)]
-            arrs = [np.asarray(self.cache[(VARIANTS[v](q.label), q.text)][0]) for v in self.use]
-            probs = np.mean(arrs, axis=0) if all(x.shape == arrs[0].shape for x in arrs) else np.asarray(base)
-            out.append(query_spans(q, probs, offs, self.model.label_threshold(q.label, threshold), snap_words,
-                                   self.model.config.extend_ratio))
-        return out
+    def keys(self, q: Query) -> list[tuple[str, str]]:
+        return [(VARIANTS[v](q.label), q.text) for v in self.use]
+
+    def probs(self, q: Query) -> tuple[np.ndarray, list[tuple[int, int]]]:
+        got = [self.cache[k] for k in self.keys(q)]
+        arrs = [np.asarray(p) for p, _ in got]
+        if any(x.shape != arrs[0].shape for x in arrs):  # the text split into other windows: the first alone
+            return got[0]
+        return np.mean(arrs, axis=0), got[0][1]
 
 
 def main() -> None:
@@ -87,15 +74,8 @@ def main() -> None:
     ap.add_argument("model")
     ap.add_argument("--dev", default="conll2003,wnut2017,jnlpba")
     ap.add_argument("--limit", type=int, default=200)
-    ap.add_argument("--extend-ratio", type=float, default=None)
     ap.add_argument("--thresholds", default="0.3,0.4,0.5,0.6")
-    ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--json", default=None)
-    a = ap.parse_args()
-    set_threads(a.threads)
-    model = MetaIE.from_pretrained(a.model, device="cpu")
-    if a.extend_ratio is not None:
-        model.config.extend_ratio = a.extend_ratio
+    a, model = model_from_args(ap)
     combos = [["as given"], ["plural"], ["name"], ["as given", "plural"], ["as given", "name"],
               ["as given", "plural", "name"]]
     ts = [float(x) for x in a.thresholds.split(",")]

@@ -24,10 +24,17 @@ class CachedModel:
         self.extend_ratio = model.config.extend_ratio  # the model's own decoding; a caller may set another
         self.cache: dict[tuple[str, str], tuple[np.ndarray, list[tuple[int, int]]]] = {}
 
+    def keys(self, q: Query) -> list[tuple[str, str]]:
+        """The (label, text) pairs whose probabilities answering ``q`` needs (a subclass may ask more)."""
+        return [(q.label, q.text)]
+
+    def probs(self, q: Query) -> tuple[np.ndarray, list[tuple[int, int]]]:
+        """``q``'s token probabilities and offsets, from the cache."""
+        return self.cache[(q.label, q.text)]
+
     def predict_queries(self, queries: Sequence[Query], threshold: float | None = None, batch_size: int | None = None,
                         snap_words: bool = True) -> list[list[Span]]:
-        todo = list(dict.fromkeys((q.label, q.text) for q in queries
-                                  if q.text.strip() and (q.label, q.text) not in self.cache))
+        todo = list(dict.fromkeys(k for q in queries if q.text.strip() for k in self.keys(q) if k not in self.cache))
         if todo:
             got = self.model.query_probs([k[0] for k in todo], [k[1] for k in todo], batch_size or self.batch_size)
             self.cache.update(zip(todo, got))
@@ -36,7 +43,7 @@ class CachedModel:
             if not q.text.strip():
                 out.append([])
                 continue
-            probs, offsets = self.cache[(q.label, q.text)]
+            probs, offsets = self.probs(q)
             out.append(query_spans(q, probs, offsets, self.model.label_threshold(q.label, threshold), snap_words,
                                    self.extend_ratio))
         return out
