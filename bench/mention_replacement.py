@@ -28,7 +28,7 @@ def swapped(rec: Record, pool: dict[str, list[str]], p: float, rng: random.Rando
     """``rec`` with some of its non-overlapping spans' texts replaced by other names of the same label (None when
     nothing was replaced)."""
     spans = sorted(rec.spans, key=lambda s: (s.start, s.end))
-    free = [s for i, s in enumerate(spans)
+    free = [s for s in spans
             if all(o is s or o.end <= s.start or o.start >= s.end for o in spans)]
     change = {}
     for s in free:
@@ -39,24 +39,19 @@ def swapped(rec: Record, pool: dict[str, list[str]], p: float, rng: random.Rando
                 change[(s.start, s.end)] = new
     if not change:
         return None
-    keep = [s for s in spans if s in free or not any(
-        s.start < e and st < s.end for st, e in change)]   # a nested span inside a replaced one goes
-    out, pos, shift, moved = [], 0, 0, {}
+    out, pos = [], 0
     for st, e in sorted(change):
-        out.append(rec.text[pos:st])
-        moved[(st, e)] = (st + shift, st + shift + len(change[(st, e)]))
-        out.append(change[(st, e)])
-        shift += len(change[(st, e)]) - (e - st)
+        out += [rec.text[pos:st], change[(st, e)]]
         pos = e
-    out.append(rec.text[pos:])
-    text = "".join(out)
+    text = "".join(out) + rec.text[pos:]
 
-    def at(i: int) -> int:  # a position of the old text in the new one (outside any replaced span)
-        return i + sum(len(change[k]) - (k[1] - k[0]) for k in change if k[1] <= i)
+    def at(i: int) -> int:  # where a position of the old text, outside any replaced span, stands in the new one
+        return i + sum(len(new) - (e - st) for (st, e), new in change.items() if e <= i)
 
     new_spans = []
-    for s in keep:
-        st, e = moved.get((s.start, s.end), (at(s.start), at(s.end)))
+    for s in spans:  # a replaced span overlaps no other, so every span either is replaced whole or moves whole
+        st = at(s.start)
+        e = st + len(change[(s.start, s.end)]) if (s.start, s.end) in change else at(s.end)
         new_spans.append(Span(st, e, s.label, text[st:e]))
     return Record(text, new_spans, list(rec.negatives), id=f"{rec.id}-swap", source="mention-swap")
 
