@@ -1,0 +1,142 @@
+"""Self-training on unlabelled in-domain text, zero-shot: does it lift a start point on labels it never saw?
+
+For each dataset, ``--unlabelled`` texts of its few-shot split (train) are read *without* their annotations; the
+start model labels them at a pseudo-label threshold (the dataset's own schema and overlap rule, as ``Extractor``
+decodes), every stage's queries are built from those predictions as few-shot fine-tuning builds them from gold
+(``training_queries``: a label with no prediction becomes a negative query), and a fresh copy of the start model
+is fine-tuned on them. Each setting (pseudo-label threshold x negatives kept x learning rate) is chosen on the
+dev splits of ``--dev`` (datasets the start point did not see and that are not evaluated), then the test sets are
+scored at the chosen one. No gold annotation of an evaluated dataset is read before its test is scored; its
+training texts are (as unlabelled text a user of a domain has), so this is zero-shot *with in-domain text*, a
+different protocol from plain zero-shot, and reported as such.
+
+    METAIE_DATA=../shared/data python bench/self_training.py models/fold-p-full --extend-ratio 0.5 \\
+        --json results/zs-self-training-fold-p.json
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from _data import model_from_args  # puts ../src first on the path
+
+from metaie.datasets import load_split, resolve
+from metaie.datasets.schemas import task_schema
+from metaie.evaluation.evaluate import evaluate
+from metaie.model.cached import CachedModel
+from metaie.model.tagger import MetaIE
+from metaie.pipeline import Extractor
+from metaie.tasks.base import training_queries
+from metaie.tasks.registry import make_adapter
+from metaie.tasks.structures import Example
+from metaie.training.args import TrainArgs
+from metaie.training.trainer import fit
+
+DEV = ["conll2003", "wnut2017", "jnlpba"]
+TEST = ["crossner_ai", "crossner_literature", "crossner_music", "crossner_politics", "crossner_science",
+        "mit_movie", "mit_restaurant"]
+
+
+def unlabelled(data: str, n: int, seed: int) -> list[Example]:
+    """A seeded ``n`` of ``data``'s few-shot split's texts, annotations dropped."""
+    spec, _ = resolve(data)
+    pool = load_split(data, spec.few_shot_from)
+    pick = sorted(random.Random(seed).sample(range(len(pool)), min(n, len(pool))))
+    return [Example(pool[i].id, pool[i].text) for i in pick]
+
+
+def pseudo_queries(cached: CachedModel, data: str, texts: list[Example], threshold: float, negatives: bool):
+    """The fine-tuning queries of ``texts`` with the start model's predictions at ``threshold`` as their answers
+    (without the label-absent negatives unless ``negatives``)."""
+    s = task_schema(data, None, None)
+    pred = Extractor(cached, schema=s, threshold=threshold).predict(texts)
+    adapter = make_adapter(s)
+    qs = [q for ex in pred for q in training_queries(adapter, ex)]
+    return qs if negatives else [q for q in qs if q.spans]
+
+
+def scores(model, names: list[str], split: str, thresholds: list[float], ratio: float, limit: int) -> dict:
+    cached = CachedModel(model)
+    cached.extend_ratio = ratio
+    return {d: {str(t): round(100 * evaluate(cached, d, split, threshold=t, limit=limit)["f1"], 2)
+                for t in thresholds} for d in names}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("model")
+    ap.add_argument("--dev", default=",".join(DEV))
+    ap.add_argument("--test", default=",".join(TEST))
+    ap.add_argument("--unlabelled", type=int, default=300, help="unlabelled texts per dataset")
+    ap.add_argument("--pseudo-thresholds", default="0.5,0.7")
+    ap.add_argument("--negatives", default="yes,no", help="keep the label-absent queries: yes, no, or both")
+    ap.add_argument("--lrs", default="3e-5")
+    ap.add_argument("--epochs", type=int, default=1)
+    ap.add_argument("--batch-size", type=int, default=16)
+    ap.add_argument("--thresholds", default="0.3,0.4,0.5", help="decoding thresholds scored (chosen on dev)")
+    ap.add_argument("--limit", type=int, default=200, help="seeded sub-sample of each scored split")
+    ap.add_argument("--seed", type=int, default=42)
+    a, start = model_from_args(ap)
+    ratio = start.config.extend_ratio
+    ts = [float(x) for x in a.thresholds.split(",")]
+    settings = [(float(p), n == "yes", float(lr)) for p in a.pseudo_thresholds.split(",")
+                for n in a.negatives.split(",") for lr in a.lrs.split(",")]
+    out: dict = {"model": a.model, "unlabelled": a.unlabelled, "epochs": a.epochs, "extend_ratio": ratio,
+                 "thresholds": ts, "runs": {}}
+
+    def run(names: list[str], split: str, setting) -> dict:
+        """Scores of every dataset in ``names`` after self-training at ``setting`` (None: the start model)."""
+        if setting is None:
+            return scores(start, names, split, ts, ratio, a.limit)
+        pseudo_t, negatives, lr = setting
+        res: dict = {}
+        for d in names:
+            t0 = time.time()
+            texts = unlabelled(d, a.unlabelled, a.seed)
+            cached = CachedModel(start)
+            cached.extend_ratio = ratio
+            qs = pseudo_queries(cached, d, texts, pseudo_t, negatives)
+            model = MetaIE.from_pretrained(a.model, device="cpu")
+            model.config.extend_ratio = ratio
+            r = fit(model, qs, None, TrainArgs(epochs=a.epochs, lr=lr, batch_size=a.batch_size, seed=a.seed,
+                                               progress=False, resume=False, threads=a.threads))
+            res[d] = scores(model, [d], split, ts, ratio, a.limit)[d]
+            print(f"  {d} {split} {setting}: {len(qs)} queries ({sum(1 for q in qs if q.spans)} answered), "
+                  f"{r.steps} steps, {time.time() - t0:.0f} s: {res[d]}", file=sys.stderr, flush=True)
+        return res
+
+    def mean(res: dict, names: list[str]) -> dict:
+        return {str(t): round(statistics.mean(res[d][str(t)] for d in names), 2) for t in ts}
+
+    dev, test = [d for d in a.dev.split(",") if d], [d for d in a.test.split(",") if d]
+    grid = [None, *settings]
+    for setting in grid:
+        key = "start" if setting is None else "pseudo {} neg {} lr {}".format(*setting)
+        res = run(dev, "dev", setting)
+        out["runs"][key] = {"setting": setting, "dev": res, "dev_mean": mean(res, dev)}
+        print(f"{key}: dev mean {out['runs'][key]['dev_mean']}", file=sys.stderr, flush=True)
+    best = max(out["runs"], key=lambda k: max(out["runs"][k]["dev_mean"].values()))
+    for key in dict.fromkeys(["start", best]):
+        r = out["runs"][key]
+        t = max(r["dev_mean"], key=lambda k: r["dev_mean"][k])
+        r["test"] = run(test, "test", r["setting"])
+        r["test_mean"] = mean(r["test"], test)
+        r.update(chosen_threshold=t, test_at_chosen=r["test_mean"][t])
+    out["chosen"] = best
+    print("| run | dev mean (best threshold) | test average at dev's threshold |")
+    print("|---|---:|---:|")
+    for key, r in out["runs"].items():
+        test_txt = f"{r['test_at_chosen']:.1f} ({r['chosen_threshold']})" if "test" in r else "–"
+        print(f"| {key} | {max(r['dev_mean'].values()):.1f} | {test_txt} |")
+    if a.json:
+        Path(a.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(a.json).write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
