@@ -71,7 +71,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("model")
     ap.add_argument("--dev", default=",".join(DEV))
-    ap.add_argument("--test", default=",".join(TEST))
+    ap.add_argument("--test", default=",".join(TEST), help="scored at the dev-chosen setting (empty: dev only)")
     ap.add_argument("--unlabelled", type=int, default=300, help="unlabelled texts per dataset")
     ap.add_argument("--pseudo-thresholds", default="0.5,0.7")
     ap.add_argument("--negatives", default="yes,no", help="keep the label-absent queries: yes, no, or both")
@@ -121,7 +121,7 @@ def main() -> None:
         out["runs"][key] = {"setting": setting, "dev": res, "dev_mean": mean(res, dev)}
         print(f"{key}: dev mean {out['runs'][key]['dev_mean']}", file=sys.stderr, flush=True)
     best = max(out["runs"], key=lambda k: max(out["runs"][k]["dev_mean"].values()))
-    for key in dict.fromkeys(["start", best]):
+    for key in dict.fromkeys(["start", best]) if test else []:
         r = out["runs"][key]
         t = max(r["dev_mean"], key=lambda k: r["dev_mean"][k])
         r["test"] = run(test, "test", r["setting"])
