@@ -42,12 +42,40 @@ TEST = ["crossner_ai", "crossner_literature", "crossner_music", "crossner_politi
         "mit_movie", "mit_restaurant"]
 
 
-def unlabelled(data: str, n: int, seed: int) -> list[Example]:
-    """A seeded ``n`` of ``data``'s few-shot split's texts, annotations dropped."""
+def training_texts(data: str, n: int, seed: int) -> list[Example]:
+    """A seeded ``n`` of ``data``'s few-shot split's examples (with their annotations)."""
     spec, _ = resolve(data)
     pool = load_split(data, spec.few_shot_from)
-    pick = sorted(random.Random(seed).sample(range(len(pool)), min(n, len(pool))))
-    return [Example(pool[i].id, pool[i].text) for i in pick]
+    return [pool[i] for i in sorted(random.Random(seed).sample(range(len(pool)), min(n, len(pool))))]
+
+
+def unlabelled(data: str, n: int, seed: int) -> list[Example]:
+    """``training_texts`` with the annotations dropped."""
+    return [Example(x.id, x.text) for x in training_texts(data, n, seed)]
+
+
+def pseudo_quality(model, names: list[str], n: int, seed: int, threshold: float) -> None:
+    """A diagnostic, read after the test is scored (it reads the training texts' gold): how the pseudo-labels of
+    each dataset's entities compare with gold: precision, recall, and the share of pseudo spans that are a gold
+    span under another label."""
+    print("| dataset | pseudo spans | precision | recall | right span, wrong label | other errors |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for d in names:
+        gold = training_texts(d, n, seed)
+        pred = Extractor(model, schema=task_schema(d, None, None), threshold=threshold).predict(
+            [Example(g.id, g.text) for g in gold])
+        n_pred = right = wrong = n_gold = 0
+        for g, p in zip(gold, pred):
+            types = {(e.start, e.end): e.type for e in g.entities}
+            n_gold += len(types)
+            for e in p.entities:
+                n_pred += 1
+                t = types.get((e.start, e.end))
+                right += t == e.type
+                wrong += t is not None and t != e.type
+        pct = lambda x, y: 100 * x / max(y, 1)  # noqa: E731
+        print(f"| {d} | {n_pred} | {pct(right, n_pred):.1f} | {pct(right, n_gold):.1f} | {pct(wrong, n_pred):.1f} % "
+              f"| {pct(n_pred - right - wrong, n_pred):.1f} % |", flush=True)
 
 
 def pseudo_queries(cached: CachedModel, data: str, texts: list[Example], threshold: float, negatives: bool):
@@ -81,8 +109,16 @@ def main() -> None:
     ap.add_argument("--thresholds", default="0.3,0.4,0.5", help="decoding thresholds scored (chosen on dev)")
     ap.add_argument("--limit", type=int, default=200, help="seeded sub-sample of each scored split")
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--pseudo-quality", type=float, default=None, metavar="THRESHOLD",
+                    help="only report how the pseudo-labels at THRESHOLD of the --dev and --test sets' training "
+                         "texts compare with their gold (a diagnostic: reads that gold), then stop")
     a, start = model_from_args(ap)
     ratio = start.config.extend_ratio
+    dev, test = [d for d in a.dev.split(",") if d], [d for d in a.test.split(",") if d]
+    if a.pseudo_quality is not None:
+        cached = CachedModel(start)
+        cached.extend_ratio = ratio
+        return pseudo_quality(cached, dev + test, a.unlabelled, a.seed, a.pseudo_quality)
     ts = [float(x) for x in a.thresholds.split(",")]
     settings = [(float(p), n == "yes", float(lr)) for p in a.pseudo_thresholds.split(",")
                 for n in a.negatives.split(",") for lr in a.lrs.split(",")]
@@ -113,7 +149,6 @@ def main() -> None:
     def mean(res: dict, names: list[str]) -> dict:
         return {str(t): round(statistics.mean(res[d][str(t)] for d in names), 2) for t in ts}
 
-    dev, test = [d for d in a.dev.split(",") if d], [d for d in a.test.split(",") if d]
     grid = [None, *settings]
     for setting in grid:
         key = "start" if setting is None else "pseudo {} neg {} lr {}".format(*setting)
