@@ -8,6 +8,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from metaie.datasets.registry import load_split  # noqa: E402
 
+ZERO_SHOT_TEST = ["crossner_ai", "crossner_literature", "crossner_music", "crossner_politics", "crossner_science",
+                  "mit_movie", "mit_restaurant"]
+"""The zero-shot benchmark's test sets (CrossNER x5 + MIT x2)."""
+LEAVE_OUT_DEV = ["conll2003", "wnut2017", "jnlpba"]
+"""Dev sets that choose a leave-out zero-shot start point's settings: it never saw them, and they are not
+evaluated, so no CrossNER or MIT data is read before the test."""
+
 
 def conll_sentences(n: int, split: str = "test") -> list[str]:
     """The first ``n`` CoNLL-2003 sentences of ``split`` (train, dev or test) as plain text."""

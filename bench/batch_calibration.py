@@ -26,16 +26,13 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _data import model_from_args  # puts ../src first on the path
+from _data import LEAVE_OUT_DEV, ZERO_SHOT_TEST, model_from_args  # puts ../src first on the path
 
 from metaie.datasets.root import data_root  # noqa: E402
 from metaie.evaluation.evaluate import evaluate  # noqa: E402
 from metaie.model.cached import CachedModel  # noqa: E402
 from metaie.model.decoding import O  # noqa: E402
 from metaie.records import Query  # noqa: E402
-
-TEST = ["crossner_ai", "crossner_literature", "crossner_music", "crossner_politics", "crossner_science",
-        "mit_movie", "mit_restaurant"]
 
 
 def peaks(cached: CachedModel) -> dict[str, list[float]]:
@@ -62,7 +59,7 @@ def reference_texts(n: int, seed: int = 0) -> list[str]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("model")
-    ap.add_argument("--dev", default="conll2003,wnut2017,jnlpba")
+    ap.add_argument("--dev", default=",".join(LEAVE_OUT_DEV))
     ap.add_argument("--dev-limit", type=int, default=200)
     ap.add_argument("--limit", type=int, default=200)
     ap.add_argument("--thresholds", default="0.3,0.4,0.5")
@@ -81,7 +78,7 @@ def main() -> None:
     dev = a.dev.split(",")
     res: dict = {"dev": {}, "test": {}}
     t0 = time.time()
-    for split, names, limit in (("dev", dev, a.dev_limit), ("test", TEST, a.limit)):
+    for split, names, limit in (("dev", dev, a.dev_limit), ("test", ZERO_SHOT_TEST, a.limit)):
         for d in names:
             cached = CachedModel(model)
             model.config.label_thresholds = {}
@@ -101,15 +98,15 @@ def main() -> None:
             print(f"{split} {d}: best none {base}, best overall {best} ({time.time() - t0:.0f} s)", flush=True)
     keys = list(res["dev"][dev[0]])
     dev_mean = {k: round(statistics.mean(res["dev"][d][k] for d in dev), 2) for k in keys}
-    test_mean = {k: round(statistics.mean(res["test"][d][k] for d in TEST), 2) for k in keys}
+    test_mean = {k: round(statistics.mean(res["test"][d][k] for d in ZERO_SHOT_TEST), 2) for k in keys}
     chosen = {src: max((k for k in keys if k.startswith(src + ":")), key=lambda k: dev_mean[k])
               for src in ("none", "batch", "reference")}
-    print("| calibration | chosen on dev (threshold : quantile : alpha) | leave-out dev | " + " | ".join(TEST)
+    print("| calibration | chosen on dev (threshold : quantile : alpha) | leave-out dev | " + " | ".join(ZERO_SHOT_TEST)
           + " | test average |")
-    print("|---|---|---:|" + "---:|" * (len(TEST) + 1))
+    print("|---|---|---:|" + "---:|" * (len(ZERO_SHOT_TEST) + 1))
     for src, k in chosen.items():
         print(f"| {src} | {k.split(':', 1)[1]} | {dev_mean[k]} | "
-              + " | ".join(f"{res['test'][d][k]:.1f}" for d in TEST) + f" | **{test_mean[k]:.1f}** |")
+              + " | ".join(f"{res['test'][d][k]:.1f}" for d in ZERO_SHOT_TEST) + f" | **{test_mean[k]:.1f}** |")
     if a.json:
         Path(a.json).parent.mkdir(parents=True, exist_ok=True)
         Path(a.json).write_text(json.dumps({"model": a.model, "dev": dev, "dev_limit": a.dev_limit, "limit": a.limit,

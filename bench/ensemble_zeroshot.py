@@ -16,17 +16,12 @@ import sys
 from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+from _data import LEAVE_OUT_DEV, ZERO_SHOT_TEST  # puts ../src first on the path
 
 from metaie.evaluation.evaluate import evaluate  # noqa: E402
 from metaie.model.cached import CachedModel  # noqa: E402
 from metaie.model.tagger import MetaIE  # noqa: E402
 from metaie.threads import set_threads  # noqa: E402
-
-DEV = ["conll2003", "wnut2017", "jnlpba"]
-TEST = ["crossner_ai", "crossner_literature", "crossner_music", "crossner_politics", "crossner_science", "mit_movie",
-        "mit_restaurant"]
 
 
 class Ensemble:
@@ -55,7 +50,7 @@ def main() -> None:
     cached.model = Ensemble([MetaIE.from_pretrained(p, device="cpu") for p in a.models])  # type: ignore[assignment]
     cached.extend_ratio = a.extend_ratio
     res: dict = {}
-    for split, names in (("dev", DEV), ("test", TEST)):
+    for split, names in (("dev", LEAVE_OUT_DEV), ("test", ZERO_SHOT_TEST)):
         for d in names:
             res[d] = {str(t): round(100 * evaluate(cached, d, split, threshold=t, limit=a.limit)["f1"], 2)
                       for t in ts}

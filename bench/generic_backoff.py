@@ -23,15 +23,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from _data import model_from_args  # puts ../src first on the path
+from _data import LEAVE_OUT_DEV, ZERO_SHOT_TEST, model_from_args  # puts ../src first on the path
 
 from metaie.evaluation.evaluate import evaluate  # noqa: E402
 from metaie.model.cached import CachedModel  # noqa: E402
 from metaie.model.tagger import MetaIE  # noqa: E402
 from metaie.records import Query, Span  # noqa: E402
 
-TEST = ["crossner_ai", "crossner_literature", "crossner_music", "crossner_politics", "crossner_science",
-        "mit_movie", "mit_restaurant"]
 PLAIN = "plain"
 
 
@@ -81,7 +79,7 @@ class BackoffModel(CachedModel):
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("model")
-    ap.add_argument("--dev", default="conll2003,wnut2017,jnlpba")
+    ap.add_argument("--dev", default=",".join(LEAVE_OUT_DEV))
     ap.add_argument("--limit", type=int, default=200)
     ap.add_argument("--thresholds", default="0.3,0.4,0.5", help="typed thresholds")
     ap.add_argument("--generic", default="entity,named entity,proper noun,name")
@@ -119,15 +117,16 @@ def main() -> None:
     plain = max((k for k in keys if k.startswith(PLAIN)), key=lambda k: dev_mean[k])
     best = max(keys, key=lambda k: dev_mean[k])
     chosen = [s for s in settings if any(key(s, t) in (plain, best) for t in ts)]
-    for d in TEST:
+    for d in ZERO_SHOT_TEST:
         res["test"][d] = score("test", d, chosen)
         print(f"test {d} ({time.time() - t0:.0f} s): plain {res['test'][d][plain]}, chosen {res['test'][d][best]}",
               file=sys.stderr, flush=True)
-    test_mean = {k: round(statistics.mean(res["test"][d][k] for d in TEST), 2) for k in res["test"][TEST[0]]}
-    print("| decoding (dev-chosen) | leave-out dev | " + " | ".join(TEST) + " | test average |")
-    print("|---|---:|" + "---:|" * (len(TEST) + 1))
+    test_mean = {k: round(statistics.mean(res["test"][d][k] for d in ZERO_SHOT_TEST), 2)
+                 for k in res["test"][ZERO_SHOT_TEST[0]]}
+    print("| decoding (dev-chosen) | leave-out dev | " + " | ".join(ZERO_SHOT_TEST) + " | test average |")
+    print("|---|---:|" + "---:|" * (len(ZERO_SHOT_TEST) + 1))
     for k in dict.fromkeys([plain, best]):
-        print(f"| {k} | {dev_mean[k]} | " + " | ".join(f"{res['test'][d][k]:.1f}" for d in TEST)
+        print(f"| {k} | {dev_mean[k]} | " + " | ".join(f"{res['test'][d][k]:.1f}" for d in ZERO_SHOT_TEST)
               + f" | **{test_mean[k]:.1f}** |")
     top = sorted(keys, key=lambda k: -dev_mean[k])[:10]
     print("Best dev settings: " + ", ".join(f"{k} {dev_mean[k]}" for k in top))

@@ -21,15 +21,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from _data import model_from_args  # puts ../src first on the path
+from _data import LEAVE_OUT_DEV, ZERO_SHOT_TEST, model_from_args  # puts ../src first on the path
 
 from metaie.evaluation.evaluate import evaluate  # noqa: E402
 from metaie.model.cached import CachedModel  # noqa: E402
 from metaie.model.tagger import MetaIE  # noqa: E402
 from metaie.records import Query  # noqa: E402
-
-TEST = ["crossner_ai", "crossner_literature", "crossner_music", "crossner_politics", "crossner_science",
-        "mit_movie", "mit_restaurant"]
 
 
 def plural(label: str) -> str:
@@ -72,7 +69,7 @@ class VariantModel(CachedModel):
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("model")
-    ap.add_argument("--dev", default="conll2003,wnut2017,jnlpba")
+    ap.add_argument("--dev", default=",".join(LEAVE_OUT_DEV))
     ap.add_argument("--limit", type=int, default=200)
     ap.add_argument("--thresholds", default="0.3,0.4,0.5,0.6")
     a, model = model_from_args(ap)
@@ -82,7 +79,7 @@ def main() -> None:
     dev = a.dev.split(",")
     res: dict = {"dev": {}, "test": {}}
     t0 = time.time()
-    for split, names in (("dev", dev), ("test", TEST)):
+    for split, names in (("dev", dev), ("test", ZERO_SHOT_TEST)):
         for d in names:
             vm = VariantModel(model)
             row = {}
@@ -97,14 +94,15 @@ def main() -> None:
                   flush=True)
     keys = list(res["dev"][dev[0]])
     dev_mean = {k: round(statistics.mean(res["dev"][d][k] for d in dev), 2) for k in keys}
-    test_mean = {k: round(statistics.mean(res["test"][d][k] for d in TEST), 2) for k in keys}
+    test_mean = {k: round(statistics.mean(res["test"][d][k] for d in ZERO_SHOT_TEST), 2) for k in keys}
     chosen = {"+".join(c): max((k for k in keys if k.split("@")[0] == "+".join(c)), key=lambda k: dev_mean[k])
               for c in combos}
-    print("| label phrasings (averaged) | threshold (dev) | leave-out dev | " + " | ".join(TEST) + " | test average |")
-    print("|---|---:|---:|" + "---:|" * (len(TEST) + 1))
+    print("| label phrasings (averaged) | threshold (dev) | leave-out dev | " + " | ".join(ZERO_SHOT_TEST)
+          + " | test average |")
+    print("|---|---:|---:|" + "---:|" * (len(ZERO_SHOT_TEST) + 1))
     for c, k in chosen.items():
-        print(f"| {c} | {k.split('@')[1]} | {dev_mean[k]} | " + " | ".join(f"{res['test'][d][k]:.1f}" for d in TEST)
-              + f" | **{test_mean[k]:.1f}** |")
+        print(f"| {c} | {k.split('@')[1]} | {dev_mean[k]} | "
+              + " | ".join(f"{res['test'][d][k]:.1f}" for d in ZERO_SHOT_TEST) + f" | **{test_mean[k]:.1f}** |")
     if a.json:
         Path(a.json).parent.mkdir(parents=True, exist_ok=True)
         Path(a.json).write_text(json.dumps({"model": a.model, "dev": dev, "limit": a.limit, "results": res,

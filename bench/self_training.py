@@ -23,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-from _data import model_from_args  # puts ../src first on the path
+from _data import LEAVE_OUT_DEV, ZERO_SHOT_TEST, model_from_args  # puts ../src first on the path
 
 from metaie.datasets import load_split, resolve
 from metaie.datasets.schemas import task_schema
@@ -36,10 +36,6 @@ from metaie.tasks.registry import make_adapter
 from metaie.tasks.structures import Example
 from metaie.training.args import TrainArgs
 from metaie.training.trainer import fit
-
-DEV = ["conll2003", "wnut2017", "jnlpba"]
-TEST = ["crossner_ai", "crossner_literature", "crossner_music", "crossner_politics", "crossner_science",
-        "mit_movie", "mit_restaurant"]
 
 
 def training_texts(data: str, n: int, seed: int) -> list[Example]:
@@ -88,9 +84,14 @@ def pseudo_queries(cached: CachedModel, data: str, texts: list[Example], thresho
     return qs if negatives else [q for q in qs if q.spans]
 
 
-def scores(model, names: list[str], split: str, thresholds: list[float], ratio: float, limit: int) -> dict:
+def cached_at(model: MetaIE, ratio: float) -> CachedModel:
+    """``model`` with its probabilities kept, decoding at extend ratio ``ratio``."""
     cached = CachedModel(model)
     cached.extend_ratio = ratio
+    return cached
+
+
+def scores(cached: CachedModel, names: list[str], split: str, thresholds: list[float], limit: int) -> dict:
     return {d: {str(t): round(100 * evaluate(cached, d, split, threshold=t, limit=limit)["f1"], 2)
                 for t in thresholds} for d in names}
 
@@ -98,8 +99,9 @@ def scores(model, names: list[str], split: str, thresholds: list[float], ratio: 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("model")
-    ap.add_argument("--dev", default=",".join(DEV))
-    ap.add_argument("--test", default=",".join(TEST), help="scored at the dev-chosen setting (empty: dev only)")
+    ap.add_argument("--dev", default=",".join(LEAVE_OUT_DEV))
+    ap.add_argument("--test", default=",".join(ZERO_SHOT_TEST),
+                    help="scored at the dev-chosen setting (empty: dev only)")
     ap.add_argument("--unlabelled", type=int, default=300, help="unlabelled texts per dataset")
     ap.add_argument("--pseudo-thresholds", default="0.5,0.7")
     ap.add_argument("--negatives", default="yes,no", help="keep the label-absent queries: yes, no, or both")
@@ -115,10 +117,9 @@ def main() -> None:
     a, start = model_from_args(ap)
     ratio = start.config.extend_ratio
     dev, test = [d for d in a.dev.split(",") if d], [d for d in a.test.split(",") if d]
+    start_cached = cached_at(start, ratio)  # the start model is never trained: its probabilities serve every run
     if a.pseudo_quality is not None:
-        cached = CachedModel(start)
-        cached.extend_ratio = ratio
-        return pseudo_quality(cached, dev + test, a.unlabelled, a.seed, a.pseudo_quality)
+        return pseudo_quality(start_cached, dev + test, a.unlabelled, a.seed, a.pseudo_quality)
     ts = [float(x) for x in a.thresholds.split(",")]
     settings = [(float(p), n == "yes", float(lr)) for p in a.pseudo_thresholds.split(",")
                 for n in a.negatives.split(",") for lr in a.lrs.split(",")]
@@ -128,20 +129,17 @@ def main() -> None:
     def run(names: list[str], split: str, setting) -> dict:
         """Scores of every dataset in ``names`` after self-training at ``setting`` (None: the start model)."""
         if setting is None:
-            return scores(start, names, split, ts, ratio, a.limit)
+            return scores(start_cached, names, split, ts, a.limit)
         pseudo_t, negatives, lr = setting
         res: dict = {}
         for d in names:
             t0 = time.time()
-            texts = unlabelled(d, a.unlabelled, a.seed)
-            cached = CachedModel(start)
-            cached.extend_ratio = ratio
-            qs = pseudo_queries(cached, d, texts, pseudo_t, negatives)
+            qs = pseudo_queries(start_cached, d, unlabelled(d, a.unlabelled, a.seed), pseudo_t, negatives)
             model = MetaIE.from_pretrained(a.model, device="cpu")
             model.config.extend_ratio = ratio
             r = fit(model, qs, None, TrainArgs(epochs=a.epochs, lr=lr, batch_size=a.batch_size, seed=a.seed,
                                                progress=False, resume=False, threads=a.threads))
-            res[d] = scores(model, [d], split, ts, ratio, a.limit)[d]
+            res[d] = scores(cached_at(model, ratio), [d], split, ts, a.limit)[d]
             print(f"  {d} {split} {setting}: {len(qs)} queries ({sum(1 for q in qs if q.spans)} answered), "
                   f"{r.steps} steps, {time.time() - t0:.0f} s: {res[d]}", file=sys.stderr, flush=True)
         return res

@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+from _data import ZERO_SHOT_TEST  # puts ../src first on the path
 
 from metaie.evaluation.evaluate import evaluate  # noqa: E402
 from metaie.model.cached import CachedModel  # noqa: E402
@@ -30,7 +30,6 @@ from metaie.tasks.schema import OVERLAP  # noqa: E402
 from metaie.threads import set_threads  # noqa: E402
 
 DEV = ["crossner_ai", "crossner_literature", "crossner_music", "crossner_politics", "crossner_science"]
-TEST = DEV + ["mit_movie", "mit_restaurant"]
 
 
 def main() -> None:
@@ -65,7 +64,7 @@ def main() -> None:
         cached = CachedModel(MetaIE.from_pretrained(path, device="cpu"), a.batch_size)
         own = cached.model.config.extend_ratio
         res: dict = {"mode": cached.model.config.mode, "extend_ratio": own, "dev": {}, "test": {}, "seconds": {}}
-        for split, names in (("dev", dev), ("test", TEST)):
+        for split, names in (("dev", dev), ("test", ZERO_SHOT_TEST)):
             t0 = time.time()
             for d in names:
                 res[split][d] = {}
@@ -77,15 +76,15 @@ def main() -> None:
                 print(f"{path} {split} {d}: {res[split][d]}", file=sys.stderr, flush=True)
             res["seconds"][split] = round(time.time() - t0, 1)
         dev_mean = {k: round(statistics.mean(res["dev"][d][k] for d in dev), 2) for k in settings}
-        test_mean = {k: round(statistics.mean(res["test"][d][k] for d in TEST), 2) for k in settings}
+        test_mean = {k: round(statistics.mean(res["test"][d][k] for d in ZERO_SHOT_TEST), 2) for k in settings}
         best = max(settings, key=lambda k: (dev_mean[k], -abs(settings[k][0] - 0.5)))
         res.update(dev_mean=dev_mean, test_mean=test_mean, chosen=best, test_at_chosen=test_mean[best])
         out["models"][path] = res
-    print("| model | mode | threshold (dev) | " + " | ".join(TEST) + " | average |")
-    print("|---|---|---:|" + "---:|" * (len(TEST) + 1))
+    print("| model | mode | threshold (dev) | " + " | ".join(ZERO_SHOT_TEST) + " | average |")
+    print("|---|---|---:|" + "---:|" * (len(ZERO_SHOT_TEST) + 1))
     for path, r in out["models"].items():
         t = r["chosen"]
-        print(f"| {path} | {r['mode']} | {t} | " + " | ".join(f"{r['test'][d][t]:.1f}" for d in TEST)
+        print(f"| {path} | {r['mode']} | {t} | " + " | ".join(f"{r['test'][d][t]:.1f}" for d in ZERO_SHOT_TEST)
               + f" | **{r['test_at_chosen']:.1f}** |")
     print("\nTest average at every threshold (dev average in brackets):")
     for path, r in out["models"].items():
