@@ -1,6 +1,7 @@
 """Texts for the benchmark scripts, read through the package's own loaders; data stays outside the repo."""
 from __future__ import annotations
 
+import statistics
 import sys
 from pathlib import Path
 
@@ -14,6 +15,27 @@ ZERO_SHOT_TEST = ["crossner_ai", "crossner_literature", "crossner_music", "cross
 LEAVE_OUT_DEV = ["conll2003", "wnut2017", "jnlpba"]
 """Dev sets that choose a leave-out zero-shot start point's settings: it never saw them, and they are not
 evaluated, so no CrossNER or MIT data is read before the test."""
+
+
+def setting_means(scores: dict, names: list[str]) -> dict:
+    """Each setting's F1 averaged over the datasets ``names`` (``scores[dataset][setting]``; the settings of the
+    first dataset).
+
+    >>> setting_means({"a": {"x": 40.0, "y": 10.0}, "b": {"x": 50.0, "y": 20.0}}, ["a", "b"])
+    {'x': 45.0, 'y': 15.0}
+    """
+    return {k: round(statistics.mean(scores[d][k] for d in names), 2) for k in scores[names[0]]}
+
+
+def print_test_table(columns: list[str], rows: list[tuple[list, str]], test: dict, test_mean: dict) -> None:
+    """A markdown table of zero-shot test F1: ``columns`` first, then one column per ``ZERO_SHOT_TEST`` set and
+    their average; one row per (its first cells, the setting whose scores in ``test[dataset][setting]`` it
+    shows)."""
+    print("| " + " | ".join(columns + ZERO_SHOT_TEST) + " | test average |")
+    print("|---|" + "---:|" * (len(columns) + len(ZERO_SHOT_TEST)))
+    for cells, k in rows:
+        print("| " + " | ".join([str(c) for c in cells] + [f"{test[d][k]:.1f}" for d in ZERO_SHOT_TEST])
+              + f" | **{test_mean[k]:.1f}** |")
 
 
 def conll_sentences(n: int, split: str = "test") -> list[str]:

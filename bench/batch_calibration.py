@@ -20,13 +20,18 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import statistics
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
-from _data import LEAVE_OUT_DEV, ZERO_SHOT_TEST, model_from_args  # puts ../src first on the path
+from _data import (  # puts ../src first on the path
+    LEAVE_OUT_DEV,
+    ZERO_SHOT_TEST,
+    model_from_args,
+    print_test_table,
+    setting_means,
+)
 
 from metaie.datasets.root import data_root  # noqa: E402
 from metaie.evaluation.evaluate import evaluate  # noqa: E402
@@ -97,16 +102,11 @@ def main() -> None:
             best = max(row.items(), key=lambda kv: kv[1])
             print(f"{split} {d}: best none {base}, best overall {best} ({time.time() - t0:.0f} s)", flush=True)
     keys = list(res["dev"][dev[0]])
-    dev_mean = {k: round(statistics.mean(res["dev"][d][k] for d in dev), 2) for k in keys}
-    test_mean = {k: round(statistics.mean(res["test"][d][k] for d in ZERO_SHOT_TEST), 2) for k in keys}
+    dev_mean, test_mean = setting_means(res["dev"], dev), setting_means(res["test"], ZERO_SHOT_TEST)
     chosen = {src: max((k for k in keys if k.startswith(src + ":")), key=lambda k: dev_mean[k])
               for src in ("none", "batch", "reference")}
-    print("| calibration | chosen on dev (threshold : quantile : alpha) | leave-out dev | " + " | ".join(ZERO_SHOT_TEST)
-          + " | test average |")
-    print("|---|---|---:|" + "---:|" * (len(ZERO_SHOT_TEST) + 1))
-    for src, k in chosen.items():
-        print(f"| {src} | {k.split(':', 1)[1]} | {dev_mean[k]} | "
-              + " | ".join(f"{res['test'][d][k]:.1f}" for d in ZERO_SHOT_TEST) + f" | **{test_mean[k]:.1f}** |")
+    print_test_table(["calibration", "chosen on dev (threshold : quantile : alpha)", "leave-out dev"],
+                     [([src, k.split(":", 1)[1], dev_mean[k]], k) for src, k in chosen.items()], res["test"], test_mean)
     if a.json:
         Path(a.json).parent.mkdir(parents=True, exist_ok=True)
         Path(a.json).write_text(json.dumps({"model": a.model, "dev": dev, "dev_limit": a.dev_limit, "limit": a.limit,

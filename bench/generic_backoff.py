@@ -16,14 +16,19 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import statistics
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from _data import LEAVE_OUT_DEV, ZERO_SHOT_TEST, model_from_args  # puts ../src first on the path
+from _data import (  # puts ../src first on the path
+    LEAVE_OUT_DEV,
+    ZERO_SHOT_TEST,
+    model_from_args,
+    print_test_table,
+    setting_means,
+)
 
 from metaie.evaluation.evaluate import evaluate  # noqa: E402
 from metaie.model.cached import CachedModel  # noqa: E402
@@ -113,7 +118,7 @@ def main() -> None:
         print(f"dev {d} ({time.time() - t0:.0f} s): plain {plain_best}, best {max(res['dev'][d].values())}",
               file=sys.stderr, flush=True)
     keys = list(res["dev"][dev[0]])
-    dev_mean = {k: round(statistics.mean(res["dev"][d][k] for d in dev), 2) for k in keys}
+    dev_mean = setting_means(res["dev"], dev)
     plain = max((k for k in keys if k.startswith(PLAIN)), key=lambda k: dev_mean[k])
     best = max(keys, key=lambda k: dev_mean[k])
     chosen = [s for s in settings if any(key(s, t) in (plain, best) for t in ts)]
@@ -121,13 +126,9 @@ def main() -> None:
         res["test"][d] = score("test", d, chosen)
         print(f"test {d} ({time.time() - t0:.0f} s): plain {res['test'][d][plain]}, chosen {res['test'][d][best]}",
               file=sys.stderr, flush=True)
-    test_mean = {k: round(statistics.mean(res["test"][d][k] for d in ZERO_SHOT_TEST), 2)
-                 for k in res["test"][ZERO_SHOT_TEST[0]]}
-    print("| decoding (dev-chosen) | leave-out dev | " + " | ".join(ZERO_SHOT_TEST) + " | test average |")
-    print("|---|---:|" + "---:|" * (len(ZERO_SHOT_TEST) + 1))
-    for k in dict.fromkeys([plain, best]):
-        print(f"| {k} | {dev_mean[k]} | " + " | ".join(f"{res['test'][d][k]:.1f}" for d in ZERO_SHOT_TEST)
-              + f" | **{test_mean[k]:.1f}** |")
+    test_mean = setting_means(res["test"], ZERO_SHOT_TEST)
+    print_test_table(["decoding (dev-chosen)", "leave-out dev"],
+                     [([k, dev_mean[k]], k) for k in dict.fromkeys([plain, best])], res["test"], test_mean)
     top = sorted(keys, key=lambda k: -dev_mean[k])[:10]
     print("Best dev settings: " + ", ".join(f"{k} {dev_mean[k]}" for k in top))
     if a.json:

@@ -14,14 +14,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from _data import LEAVE_OUT_DEV, ZERO_SHOT_TEST, model_from_args  # puts ../src first on the path
+from _data import (  # puts ../src first on the path
+    LEAVE_OUT_DEV,
+    ZERO_SHOT_TEST,
+    model_from_args,
+    print_test_table,
+    setting_means,
+)
 
 from metaie.evaluation.evaluate import evaluate  # noqa: E402
 from metaie.model.cached import CachedModel  # noqa: E402
@@ -93,16 +98,11 @@ def main() -> None:
                   + ", ".join(f"{'+'.join(c)} {max(row[f'{chr(43).join(c)}@{t}'] for t in ts)}" for c in combos),
                   flush=True)
     keys = list(res["dev"][dev[0]])
-    dev_mean = {k: round(statistics.mean(res["dev"][d][k] for d in dev), 2) for k in keys}
-    test_mean = {k: round(statistics.mean(res["test"][d][k] for d in ZERO_SHOT_TEST), 2) for k in keys}
+    dev_mean, test_mean = setting_means(res["dev"], dev), setting_means(res["test"], ZERO_SHOT_TEST)
     chosen = {"+".join(c): max((k for k in keys if k.split("@")[0] == "+".join(c)), key=lambda k: dev_mean[k])
               for c in combos}
-    print("| label phrasings (averaged) | threshold (dev) | leave-out dev | " + " | ".join(ZERO_SHOT_TEST)
-          + " | test average |")
-    print("|---|---:|---:|" + "---:|" * (len(ZERO_SHOT_TEST) + 1))
-    for c, k in chosen.items():
-        print(f"| {c} | {k.split('@')[1]} | {dev_mean[k]} | "
-              + " | ".join(f"{res['test'][d][k]:.1f}" for d in ZERO_SHOT_TEST) + f" | **{test_mean[k]:.1f}** |")
+    print_test_table(["label phrasings (averaged)", "threshold (dev)", "leave-out dev"],
+                     [([c, k.split("@")[1], dev_mean[k]], k) for c, k in chosen.items()], res["test"], test_mean)
     if a.json:
         Path(a.json).parent.mkdir(parents=True, exist_ok=True)
         Path(a.json).write_text(json.dumps({"model": a.model, "dev": dev, "limit": a.limit, "results": res,
