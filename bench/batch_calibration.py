@@ -18,11 +18,9 @@ runs through the network once (``CachedModel``).
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 from _data import (  # puts ../src first on the path
@@ -35,6 +33,7 @@ from _data import (  # puts ../src first on the path
 
 from metaie.datasets.root import data_root  # noqa: E402
 from metaie.evaluation.evaluate import evaluate  # noqa: E402
+from metaie.jsonl import write_json  # noqa: E402
 from metaie.model.cached import CachedModel  # noqa: E402
 from metaie.model.decoding import O  # noqa: E402
 from metaie.records import Query  # noqa: E402
@@ -108,11 +107,9 @@ def main() -> None:
     print_test_table(["calibration", "chosen on dev (threshold : quantile : alpha)", "leave-out dev"],
                      [([src, k.split(":", 1)[1], dev_mean[k]], k) for src, k in chosen.items()], res["test"], test_mean)
     if a.json:
-        Path(a.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(a.json).write_text(json.dumps({"model": a.model, "dev": dev, "dev_limit": a.dev_limit, "limit": a.limit,
-                                            "floor": a.floor, "reference": a.reference, "results": res,
-                                            "dev_mean": dev_mean, "test_mean": test_mean, "chosen": chosen},
-                                           indent=2) + "\n", encoding="utf-8")
+        write_json(a.json, {"model": a.model, "dev": dev, "dev_limit": a.dev_limit, "limit": a.limit,
+                            "floor": a.floor, "reference": a.reference, "results": res, "dev_mean": dev_mean,
+                            "test_mean": test_mean, "chosen": chosen})
 
 
 if __name__ == "__main__":

@@ -10,26 +10,27 @@ evaluation's default). docs/results.md, "Ensembles and weight interpolation":
 from __future__ import annotations
 
 import argparse
-import json
-import statistics
 import sys
-from pathlib import Path
 
 import numpy as np
-from _data import LEAVE_OUT_DEV, ZERO_SHOT_TEST  # puts ../src first on the path
+from _data import LEAVE_OUT_DEV, ZERO_SHOT_TEST, setting_means  # puts ../src first on the path
 
 from metaie.evaluation.evaluate import evaluate  # noqa: E402
+from metaie.jsonl import write_json  # noqa: E402
 from metaie.model.cached import CachedModel  # noqa: E402
 from metaie.model.tagger import MetaIE  # noqa: E402
 from metaie.threads import set_threads  # noqa: E402
 
 
 class Ensemble:
-    """``query_probs`` as the mean of several models' (their first model's config and offsets)."""
+    """``query_probs`` as the mean of several models' (their first model's offsets); everything else (config,
+    thresholds) is the first model's."""
 
     def __init__(self, models: list[MetaIE]):
-        self.models, self.config = models, models[0].config
-        self.threshold_or_default = models[0].threshold_or_default
+        self.models = models
+
+    def __getattr__(self, name: str):
+        return getattr(self.models[0], name)
 
     def query_probs(self, labels, texts, batch_size=64):
         outs = [m.query_probs(labels, texts, batch_size) for m in self.models]
@@ -55,10 +56,10 @@ def main() -> None:
             res[d] = {str(t): round(100 * evaluate(cached, d, split, threshold=t, limit=a.limit)["f1"], 2)
                       for t in ts}
             print(split, d, res[d], flush=True)
-        res[f"{split}_mean"] = {str(t): round(statistics.mean(res[d][str(t)] for d in names), 2) for t in ts}
+        res[f"{split}_mean"] = setting_means(res, names)
         print(split, "mean", res[f"{split}_mean"], flush=True)
     if a.json:
-        Path(a.json).write_text(json.dumps({"models": a.models, "f1": res}, indent=2) + "\n", encoding="utf-8")
+        write_json(a.json, {"models": a.models, "f1": res})
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import _data  # noqa: F401  (puts ../src first on the path)
 
+from metaie.jsonl import write_json  # noqa: E402
 from metaie.training import trainer  # noqa: E402
 
 
@@ -33,15 +34,15 @@ def main(argv: list[str]) -> None:
         i = argv.index("--freeze")
         freeze = [s for s in argv[i + 1].split(",") if s]
         del argv[i:i + 2]
-    out = Path(argv[argv.index("--out") + 1])
-    frozen: list[str] = []
+    out = Path(argv[argv.index("--out") + 1]) if "--out" in argv[:-1] else None  # metaie train names it missing
+    frozen: set[str] = set()
     setup = trainer._Run.__init__
 
     def frozen_setup(self, model, *args, **kw):  # before the optimiser is built: AdamW skips gradient-less params
         for name, p in model.model.named_parameters():
             if any(f in name for f in freeze):
                 p.requires_grad_(False)
-                frozen.append(name)
+                frozen.add(name)
         setup(self, model, *args, **kw)
 
     trainer._Run.__init__ = frozen_setup  # type: ignore[method-assign]
@@ -51,14 +52,10 @@ def main(argv: list[str]) -> None:
     except SystemExit as e:
         if e.code:
             raise
-    manifest = out / "manifest.json"
-    if manifest.exists() and frozen:
-        data = json.loads(manifest.read_text())
-        data["frozen"] = sorted(set(frozen))
-        tmp = manifest.with_name(manifest.name + ".tmp")
-        tmp.write_text(json.dumps(data, indent=2))
-        tmp.replace(manifest)
-        print(f"froze {sorted(set(frozen))} ({out / 'manifest.json'})")
+    manifest = out / "manifest.json" if out is not None else None
+    if manifest is not None and manifest.exists() and frozen:
+        write_json(manifest, {**json.loads(manifest.read_text()), "frozen": sorted(frozen)})
+        print(f"froze {sorted(frozen)} ({manifest})")
 
 
 if __name__ == "__main__":

@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import sys
 import time
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 from _data import (  # puts ../src first on the path
@@ -31,6 +29,7 @@ from _data import (  # puts ../src first on the path
 )
 
 from metaie.evaluation.evaluate import evaluate  # noqa: E402
+from metaie.jsonl import write_json  # noqa: E402
 from metaie.model.cached import CachedModel  # noqa: E402
 from metaie.model.tagger import MetaIE  # noqa: E402
 from metaie.records import Query, Span  # noqa: E402
@@ -132,10 +131,8 @@ def main() -> None:
     top = sorted(keys, key=lambda k: -dev_mean[k])[:10]
     print("Best dev settings: " + ", ".join(f"{k} {dev_mean[k]}" for k in top))
     if a.json:
-        Path(a.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(a.json).write_text(json.dumps({"model": a.model, "dev": dev, "limit": a.limit, "results": res,
-                                            "dev_mean": dev_mean, "test_mean": test_mean, "plain": plain,
-                                            "chosen": best}, indent=2) + "\n", encoding="utf-8")
+        write_json(a.json, {"model": a.model, "dev": dev, "limit": a.limit, "results": res, "dev_mean": dev_mean,
+                            "test_mean": test_mean, "plain": plain, "chosen": best})
 
 
 if __name__ == "__main__":

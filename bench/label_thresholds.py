@@ -14,15 +14,14 @@ docs/results.md, "Thresholds per label, chosen on dev" (session 17):
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
-from pathlib import Path
 
 from _data import model_from_args  # puts ../src first on the path
 
 from metaie.datasets.schemas import task_schema  # noqa: E402
 from metaie.evaluation.evaluate import evaluate  # noqa: E402
+from metaie.jsonl import write_json  # noqa: E402
 from metaie.model.cached import CachedModel  # noqa: E402
 from metaie.training.finetune import choose_label_thresholds, choose_threshold  # noqa: E402
 
@@ -63,8 +62,8 @@ def main() -> None:
               f"| {r['dev_f1_per_label']} / **{r['test_per_label']}** ({len(r['label_thresholds'])} own) |")
     print(f"| mean | {mean['test_own']} | {mean['test_dev_chosen']} | **{mean['test_per_label']}** |")
     if a.json:
-        Path(a.json).write_text(json.dumps({"model": a.model, "dev_limit": a.dev_limit, "limit": a.limit,
-                                            "datasets": rows, "mean": mean}, indent=2) + "\n", encoding="utf-8")
+        write_json(a.json, {"model": a.model, "dev_limit": a.dev_limit, "limit": a.limit,
+                                            "datasets": rows, "mean": mean})
 
 
 if __name__ == "__main__":

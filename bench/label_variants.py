@@ -13,11 +13,9 @@ and reported on the CrossNER x5 + MIT x2 test sub-samples.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 from _data import (  # puts ../src first on the path
@@ -29,6 +27,7 @@ from _data import (  # puts ../src first on the path
 )
 
 from metaie.evaluation.evaluate import evaluate  # noqa: E402
+from metaie.jsonl import write_json  # noqa: E402
 from metaie.model.cached import CachedModel  # noqa: E402
 from metaie.model.tagger import MetaIE  # noqa: E402
 from metaie.records import Query  # noqa: E402
@@ -94,8 +93,10 @@ def main() -> None:
                     row[f"{'+'.join(combo)}@{t}"] = round(100 * evaluate(vm, d, split, threshold=t,
                                                                          limit=a.limit)["f1"], 2)
             res[split][d] = row
-            print(f"{split} {d} ({time.time() - t0:.0f} s): "
-                  + ", ".join(f"{'+'.join(c)} {max(row[f'{chr(43).join(c)}@{t}'] for t in ts)}" for c in combos),
+            best = {}
+            for k, v in row.items():
+                best[k.split("@")[0]] = max(v, best.get(k.split("@")[0], v))
+            print(f"{split} {d} ({time.time() - t0:.0f} s): " + ", ".join(f"{c} {v}" for c, v in best.items()),
                   flush=True)
     keys = list(res["dev"][dev[0]])
     dev_mean, test_mean = setting_means(res["dev"], dev), setting_means(res["test"], ZERO_SHOT_TEST)
@@ -104,10 +105,8 @@ def main() -> None:
     print_test_table(["label phrasings (averaged)", "threshold (dev)", "leave-out dev"],
                      [([c, k.split("@")[1], dev_mean[k]], k) for c, k in chosen.items()], res["test"], test_mean)
     if a.json:
-        Path(a.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(a.json).write_text(json.dumps({"model": a.model, "dev": dev, "limit": a.limit, "results": res,
-                                            "dev_mean": dev_mean, "test_mean": test_mean, "chosen": chosen},
-                                           indent=2) + "\n", encoding="utf-8")
+        write_json(a.json, {"model": a.model, "dev": dev, "limit": a.limit, "results": res, "dev_mean": dev_mean,
+                            "test_mean": test_mean, "chosen": chosen})
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import random
 import sys
-from pathlib import Path
 
 import _data  # noqa: F401  (puts ../src first on the path)
 
@@ -72,8 +71,7 @@ def main() -> int:
     out = [x for r in records if r.spans for x in [swapped(r, pool, a.p, rng)] if x is not None]
     for x in out:
         assert all(x.text[s.start:s.end] == s.text for s in x.spans)
-    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
-    n = save_records(a.out, out)
+    n = save_records(a.out, out)  # atomically, its folder made
     print(f"{n} swapped records of {len(records)} bundled sentences ({sum(len(x.spans) for x in out)} spans, "
           f"{len(pool)} labels) -> {a.out}")
     return 0

@@ -16,18 +16,16 @@ different protocol from plain zero-shot, and reported as such.
 from __future__ import annotations
 
 import argparse
-import json
 import random
-import statistics
 import sys
 import time
-from pathlib import Path
 
-from _data import LEAVE_OUT_DEV, ZERO_SHOT_TEST, model_from_args  # puts ../src first on the path
+from _data import LEAVE_OUT_DEV, ZERO_SHOT_TEST, model_from_args, setting_means  # puts ../src first on the path
 
 from metaie.datasets import load_split, resolve
 from metaie.datasets.schemas import task_schema
 from metaie.evaluation.evaluate import evaluate
+from metaie.jsonl import write_json
 from metaie.model.cached import CachedModel
 from metaie.model.tagger import MetaIE
 from metaie.pipeline import Extractor
@@ -84,13 +82,6 @@ def pseudo_queries(cached: CachedModel, data: str, texts: list[Example], thresho
     return qs if negatives else [q for q in qs if q.spans]
 
 
-def cached_at(model: MetaIE, ratio: float) -> CachedModel:
-    """``model`` with its probabilities kept, decoding at extend ratio ``ratio``."""
-    cached = CachedModel(model)
-    cached.extend_ratio = ratio
-    return cached
-
-
 def scores(cached: CachedModel, names: list[str], split: str, thresholds: list[float], limit: int) -> dict:
     return {d: {str(t): round(100 * evaluate(cached, d, split, threshold=t, limit=limit)["f1"], 2)
                 for t in thresholds} for d in names}
@@ -117,7 +108,7 @@ def main() -> None:
     a, start = model_from_args(ap)
     ratio = start.config.extend_ratio
     dev, test = [d for d in a.dev.split(",") if d], [d for d in a.test.split(",") if d]
-    start_cached = cached_at(start, ratio)  # the start model is never trained: its probabilities serve every run
+    start_cached = CachedModel(start)  # the start model is never trained: its probabilities serve every run
     if a.pseudo_quality is not None:
         return pseudo_quality(start_cached, dev + test, a.unlabelled, a.seed, a.pseudo_quality)
     ts = [float(x) for x in a.thresholds.split(",")]
@@ -139,26 +130,23 @@ def main() -> None:
             model.config.extend_ratio = ratio
             r = fit(model, qs, None, TrainArgs(epochs=a.epochs, lr=lr, batch_size=a.batch_size, seed=a.seed,
                                                progress=False, resume=False, threads=a.threads))
-            res[d] = scores(cached_at(model, ratio), [d], split, ts, a.limit)[d]
+            res[d] = scores(CachedModel(model), [d], split, ts, a.limit)[d]
             print(f"  {d} {split} {setting}: {len(qs)} queries ({sum(1 for q in qs if q.spans)} answered), "
                   f"{r.steps} steps, {time.time() - t0:.0f} s: {res[d]}", file=sys.stderr, flush=True)
         return res
-
-    def mean(res: dict, names: list[str]) -> dict:
-        return {str(t): round(statistics.mean(res[d][str(t)] for d in names), 2) for t in ts}
 
     grid = [None, *settings]
     for setting in grid:
         key = "start" if setting is None else "pseudo {} neg {} lr {}".format(*setting)
         res = run(dev, "dev", setting)
-        out["runs"][key] = {"setting": setting, "dev": res, "dev_mean": mean(res, dev)}
+        out["runs"][key] = {"setting": setting, "dev": res, "dev_mean": setting_means(res, dev)}
         print(f"{key}: dev mean {out['runs'][key]['dev_mean']}", file=sys.stderr, flush=True)
     best = max(out["runs"], key=lambda k: max(out["runs"][k]["dev_mean"].values()))
     for key in dict.fromkeys(["start", best]) if test else []:
         r = out["runs"][key]
         t = max(r["dev_mean"], key=lambda k: r["dev_mean"][k])
         r["test"] = run(test, "test", r["setting"])
-        r["test_mean"] = mean(r["test"], test)
+        r["test_mean"] = setting_means(r["test"], test)
         r.update(chosen_threshold=t, test_at_chosen=r["test_mean"][t])
     out["chosen"] = best
     print("| run | dev mean (best threshold) | test average at dev's threshold |")
@@ -167,8 +155,7 @@ def main() -> None:
         test_txt = f"{r['test_at_chosen']:.1f} ({r['chosen_threshold']})" if "test" in r else "–"
         print(f"| {key} | {max(r['dev_mean'].values()):.1f} | {test_txt} |")
     if a.json:
-        Path(a.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(a.json).write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+        write_json(a.json, out)
 
 
 if __name__ == "__main__":

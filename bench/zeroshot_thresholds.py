@@ -15,15 +15,13 @@ and that are not evaluated, so that no CrossNER or MIT data is read before the t
 from __future__ import annotations
 
 import argparse
-import json
-import statistics
 import sys
 import time
-from pathlib import Path
 
-from _data import ZERO_SHOT_TEST  # puts ../src first on the path
+from _data import ZERO_SHOT_TEST, setting_means  # puts ../src first on the path
 
 from metaie.evaluation.evaluate import evaluate  # noqa: E402
+from metaie.jsonl import write_json  # noqa: E402
 from metaie.model.cached import CachedModel  # noqa: E402
 from metaie.model.tagger import MetaIE  # noqa: E402
 from metaie.tasks.schema import OVERLAP  # noqa: E402
@@ -75,8 +73,7 @@ def main() -> None:
                     res[split][d][key] = round(100 * f1, 2)
                 print(f"{path} {split} {d}: {res[split][d]}", file=sys.stderr, flush=True)
             res["seconds"][split] = round(time.time() - t0, 1)
-        dev_mean = {k: round(statistics.mean(res["dev"][d][k] for d in dev), 2) for k in settings}
-        test_mean = {k: round(statistics.mean(res["test"][d][k] for d in ZERO_SHOT_TEST), 2) for k in settings}
+        dev_mean, test_mean = setting_means(res["dev"], dev), setting_means(res["test"], ZERO_SHOT_TEST)
         best = max(settings, key=lambda k: (dev_mean[k], -abs(settings[k][0] - 0.5)))
         res.update(dev_mean=dev_mean, test_mean=test_mean, chosen=best, test_at_chosen=test_mean[best])
         out["models"][path] = res
@@ -90,8 +87,7 @@ def main() -> None:
     for path, r in out["models"].items():
         print(f"{path}: " + ", ".join(f"{k}: {r['test_mean'][k]:.1f} ({r['dev_mean'][k]:.1f})" for k in settings))
     if a.json:
-        Path(a.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(a.json).write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+        write_json(a.json, out)
 
 
 if __name__ == "__main__":

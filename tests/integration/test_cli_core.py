@@ -62,14 +62,16 @@ def test_train_killed_then_resumed_matches_uninterrupted(tmp_path, tiny_backbone
     # stays near 1e-7 there, while at 30 epochs this lr amplifies it past 1e-3 (seen on a CI host: 0.17); a resume
     # that loses the optimiser state or restarts the epoch differs by 3e-2 or more at 10 epochs (measured)
     from metaie.model.tagger import MetaIE
+
+    def resumable(out):
+        return [*train_args(tiny_backbone, out, epochs=10), "--checkpoint-every", 3, "--threads", 1]
     ref = tmp_path / "ref"
-    run(*train_args(tiny_backbone, ref, epochs=10), "--checkpoint-every", 3, "--threads", 1)
+    run(*resumable(ref))
 
     out = tmp_path / "killed"
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"), HF_HUB_OFFLINE="1")
-    proc = subprocess.Popen([sys.executable, "-m", "metaie", *map(str, train_args(tiny_backbone, out, epochs=10)),
-                             "--checkpoint-every", "3", "--threads", "1"], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([sys.executable, "-m", "metaie", *map(str, resumable(out))], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     last = Path(str(out) + ".work") / "last.pt"
     deadline = time.time() + 120
     while not last.exists() and time.time() < deadline and proc.poll() is None:
@@ -80,7 +82,7 @@ def test_train_killed_then_resumed_matches_uninterrupted(tmp_path, tiny_backbone
     proc.wait()
     assert not (out / "metaie.json").exists()  # nothing half-written in the output
 
-    run(*train_args(tiny_backbone, out, epochs=10), "--checkpoint-every", 3, "--threads", 1)
+    run(*resumable(out))
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["resumed_from_step"] > 0
     a, b = MetaIE.from_pretrained(ref, device="cpu"), MetaIE.from_pretrained(out, device="cpu")
