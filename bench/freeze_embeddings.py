@@ -17,14 +17,10 @@ output folder of its own. Score it with ``bench/zeroshot_thresholds.py MODEL --d
 """
 from __future__ import annotations
 
-import json
-import runpy
 import sys
-from pathlib import Path
 
-import _data  # noqa: F401  (puts ../src first on the path)
+from _train import run_train
 
-from metaie.jsonl import write_json  # noqa: E402
 from metaie.training import trainer  # noqa: E402
 
 
@@ -34,7 +30,6 @@ def main(argv: list[str]) -> None:
         i = argv.index("--freeze")
         freeze = [s for s in argv[i + 1].split(",") if s]
         del argv[i:i + 2]
-    out = Path(argv[argv.index("--out") + 1]) if "--out" in argv[:-1] else None  # metaie train names it missing
     frozen: set[str] = set()
     setup = trainer._Run.__init__
 
@@ -46,15 +41,8 @@ def main(argv: list[str]) -> None:
         setup(self, model, *args, **kw)
 
     trainer._Run.__init__ = frozen_setup  # type: ignore[method-assign]
-    sys.argv = ["metaie", "train", *argv]
-    try:
-        runpy.run_module("metaie", run_name="__main__")
-    except SystemExit as e:
-        if e.code:
-            raise
-    manifest = out / "manifest.json" if out is not None else None
-    if manifest is not None and manifest.exists() and frozen:
-        write_json(manifest, {**json.loads(manifest.read_text()), "frozen": sorted(frozen)})
+    manifest = run_train(argv, lambda: {"frozen": sorted(frozen)} if frozen else {})
+    if manifest is not None:
         print(f"froze {sorted(frozen)} ({manifest})")
 
 

@@ -16,14 +16,11 @@ The counts of what was ignored go into the saved model's manifest (``partial``).
 """
 from __future__ import annotations
 
-import json
-import runpy
 import sys
-from pathlib import Path
 
-import _data  # noqa: F401  (puts ../src first on the path)
+from _train import run_train
 
-from metaie.jsonl import read_jsonl, write_json  # noqa: E402
+from metaie.jsonl import read_jsonl  # noqa: E402
 from metaie.model import tagger  # noqa: E402
 from metaie.model.encoding import IGNORE, O  # noqa: E402
 from metaie.training import meta  # noqa: E402
@@ -36,7 +33,6 @@ def main(argv: list[str]) -> None:
     path = argv[i + 1]
     del argv[i:i + 2]
     unknown = {obj["text"]: [tuple(r) for r in obj.get("unknown", [])] for _, obj in read_jsonl(path)}
-    out = Path(argv[argv.index("--out") + 1]) if "--out" in argv[:-1] else None
     marked: dict[int, list[tuple[int, int]]] = {}   # id(query) -> its unknown ranges
     counts = {"queries_marked": 0, "tokens_ignored": 0, "tokens_kept_outside": 0}
     build = meta.build_queries
@@ -69,15 +65,8 @@ def main(argv: list[str]) -> None:
 
     meta.build_queries = marking_build  # type: ignore[assignment]
     tagger.MetaIE.training_windows = masked_windows  # type: ignore[method-assign]
-    sys.argv = ["metaie", "train", *argv]
-    try:
-        runpy.run_module("metaie", run_name="__main__")
-    except SystemExit as e:
-        if e.code:
-            raise
-    manifest = out / "manifest.json" if out is not None else None
-    if manifest is not None and manifest.exists():
-        write_json(manifest, {**json.loads(manifest.read_text()), "partial": {"unknown_file": path, **counts}})
+    manifest = run_train(argv, lambda: {"partial": {"unknown_file": path, **counts}})
+    if manifest is not None:
         print(f"partial annotation: {counts} ({manifest})")
 
 
