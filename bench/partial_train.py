@@ -33,7 +33,6 @@ def main(argv: list[str]) -> None:
     path = argv[i + 1]
     del argv[i:i + 2]
     unknown = {obj["text"]: [tuple(r) for r in obj.get("unknown", [])] for _, obj in read_jsonl(path)}
-    marked: dict[int, list[tuple[int, int]]] = {}   # id(query) -> its unknown ranges
     counts = {"queries_marked": 0, "tokens_ignored": 0, "tokens_kept_outside": 0}
     build = meta.build_queries
 
@@ -41,8 +40,8 @@ def main(argv: list[str]) -> None:
         queries = build(records, *args, **kw)
         texts = {r.text for r in records}
         if texts and texts <= unknown.keys():   # the partly annotated source's own call
-            for q in queries:
-                marked[id(q)] = unknown[q.text]
+            for q in queries:  # on the query itself: an id() would be reused once unsampled queries are freed
+                q._unknown = unknown[q.text]
             counts["queries_marked"] += len(queries)
         return queries
 
@@ -51,7 +50,7 @@ def main(argv: list[str]) -> None:
     def masked_windows(self, queries, seed=0):
         wins = windows_of(self, queries, seed)
         for w in wins:
-            ranges = marked.get(id(queries[w.query]))
+            ranges = getattr(queries[w.query], "_unknown", None)
             if not ranges or w.labels is None:
                 continue
             for p, (s, e) in zip(w.text_positions, w.text_offsets):

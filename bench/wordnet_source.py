@@ -7,7 +7,10 @@ UniversalNER's 13k). WordNet names tens of thousands of types and, for each noun
 and writes distillation records whose labels are the hypernyms of what was found::
 
     text   = "He played the sitar and the tabla at the Royal Albert Hall."
-    labels = "stringed instrument" -> ["sitar"];  "drum" -> ["tabla"]
+    labels = "stringed instrument" -> ["sitar"];  "prince consort" -> ["Albert"]
+
+(as it comes out: WordNet does not hold "tabla", and "Albert" inside a hall's name reads as the prince — the
+noise of a lexicon).
 
 A noun counts only where its reading is unambiguous enough to trust: a named instance written capitalised, or a
 common noun with at most ``--max-senses`` noun senses, no verb or adjective reading (single words), and a
@@ -156,6 +159,10 @@ class Options:
     per_label: int = 150          # records per label at most (else countries and cities crowd the rest out)
 
 
+def _tokens(text: str) -> list[tuple[int, int, str]]:
+    return [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
+
+
 def find_nouns(text: str, wn: WordNet, opts: Options) -> list[tuple[int, int, str]]:
     """(start, end, synset) of each trusted WordNet noun in the text, longest match first, left to right."""
     toks = _tokens(text)
@@ -185,10 +192,6 @@ def find_nouns(text: str, wn: WordNet, opts: Options) -> list[tuple[int, int, st
     return out
 
 
-def _tokens(text: str) -> list[tuple[int, int, str]]:
-    return [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
-
-
 def unknown_words(text: str, nouns: list[tuple[int, int, str]], wn: WordNet) -> list[tuple[int, int]]:
     """Words whose answer to a WordNet query the record does not know: outside the trusted nouns, a word written
     capitalised or with a digit (a name WordNet may not hold), or any noun of WordNet (an ambiguous one, not
@@ -206,7 +209,9 @@ def unknown_words(text: str, nouns: list[tuple[int, int, str]], wn: WordNet) -> 
 
 
 def wordnet_record(text: str, wn: WordNet, opts: Options, rng: random.Random, rid: str,
-                   used: Counter | None = None) -> Record | None:
+                   used: Counter | None = None) -> tuple[Record, list[tuple[int, int]]] | None:
+    """The record of one sentence (two of its nouns' types as labels) and its ``unknown_words``; None when it has
+    no trusted noun, or every type it could ask has reached ``opts.per_label`` in ``used``."""
     nouns = find_nouns(text, wn, opts)
     if not nouns:
         return None
@@ -237,9 +242,7 @@ def wordnet_record(text: str, wn: WordNet, opts: Options, rng: random.Random, ri
     if used is not None:
         used.update(lab for lab, _ in chosen)
     spans = [Span(s, e, lab, text[s:e]) for lab, where in chosen for s, e in sorted(set(where))]
-    rec = Record(text=text, spans=spans, id=rid, source="wordnet")
-    rec.unknown = unknown_words(text, nouns, wn)  # type: ignore[attr-defined]
-    return rec
+    return Record(text=text, spans=spans, id=rid, source="wordnet"), unknown_words(text, nouns, wn)
 
 
 def corpus_sentences(data_root: str | None, text_dirs: list[str], seed: int) -> list[str]:
@@ -269,15 +272,16 @@ def main() -> None:
     texts = corpus_sentences(a.data_root, [t for t in a.text.split(",") if t], a.seed)
     rng = random.Random(a.seed)
     rng.shuffle(texts)
-    recs: list[Record] = []
+    made: list[tuple[Record, list[tuple[int, int]]]] = []
     used: Counter = Counter()
     for n, t in enumerate(texts):
-        r = wordnet_record(t, wn, opts, rng, f"wordnet-{n}", used)
-        if r is not None:
-            recs.append(r)
-            if len(recs) >= a.max_records:
+        got = wordnet_record(t, wn, opts, rng, f"wordnet-{n}", used)
+        if got is not None:
+            made.append(got)
+            if len(made) >= a.max_records:
                 break
-    write_jsonl(a.out, ({**r.to_dict(), "unknown": r.unknown} for r in recs))  # type: ignore[attr-defined]
+    write_jsonl(a.out, ({**r.to_dict(), "unknown": unknown} for r, unknown in made))
+    recs = [r for r, _ in made]
     labels = Counter(s.label for r in recs for s in r.spans)
     print(f"{len(texts)} sentences -> {len(recs)} records, {sum(labels.values())} spans, {len(labels)} labels")
     print("most common:", ", ".join(f"{k} ({v})" for k, v in labels.most_common(25)))
