@@ -321,6 +321,37 @@ def test_benchmark_refuses_runs_made_with_other_settings(tiny_backbone, tmp_path
     assert str(run) in str(e.value) and "max_steps" in str(e.value)
 
 
+def test_benchmark_set_overrides_a_setting_for_runs_and_reports(tiny_backbone, tmp_path, capsys):
+    """``--set`` runs a config with one setting changed (no near-copy file): the runs record it, the report names
+    the command-line way to get it again, ``--report`` reads the same overrides, and a resume without them is
+    refused as other settings."""
+    cfg = {"datasets": [str(TINY_NER)], "shots": [1], "seeds": [1], "test_limit": 2,
+           "start_points": {"vanilla": {"backbone": str(tiny_backbone)}},
+           "train": {"max_steps": 2, "batch_size": 4, "threads": 1}}
+    path, out = tmp_path / "b.yaml", tmp_path / "res"
+    path.write_text(yaml.safe_dump(cfg))
+    main(["benchmark", "--config", str(path), "--out", str(out), "--set", "train.max_steps=3",
+          "--set", "train.lr=5e-5"])
+    run = json.loads((out / "runs" / "tiny_ner__vanilla__k1__s1.json").read_text())
+    assert run["settings"]["train"] == {"max_steps": 3, "batch_size": 4, "lr": 5e-5}
+    assert run["fit"]["steps"] == 3
+    md = (out / "results.md").read_text()
+    assert f"1 of them planned by `{path} --set train.max_steps=3 --set train.lr=5e-5`" in md
+    assert "different settings" not in md
+    main(["benchmark", "--report", "--config", str(path), "--out", str(out), "--set", "train.max_steps=3",
+          "--set", "train.lr=5e-5"])
+    assert "different settings" not in (out / "results.md").read_text()
+    main(["benchmark", "--report", "--config", str(path), "--out", str(out)])  # the file alone: max_steps 2
+    assert "1 run(s) were made with different settings" in (out / "results.md").read_text()
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        main(["benchmark", "--config", str(path), "--out", str(out)])
+    assert "'max_steps': 3, 'lr': 5e-05}, config {'batch_size': 4, 'max_steps': 2}" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["benchmark", "--config", str(path), "--out", str(out), "--set", "train.lr"])
+    assert "--set 'train.lr': expected KEY=VALUE" in capsys.readouterr().err
+
+
 def test_benchmark_thresholds_per_family_and_sweep(tiny_tagger, tmp_path, capsys):
     """Each run decodes at its task family's threshold, scores every swept threshold too (the run's own one
     among them, equal to its headline F1), and results.md shows the sweep per dataset and per family."""

@@ -93,3 +93,24 @@ def test_thresholds_per_task_family_and_a_sweep(tmp_path):
     assert cfg.describe_threshold() == "threshold re 0.7, other tasks 0.4"
     plain = load_config(write(tmp_path, {"datasets": ["d1"], "start_points": {"v": {"backbone": None}}}))
     assert "sweep_thresholds" not in plain.settings() and plain.describe_threshold() == "threshold 0.5"
+
+
+def test_set_overrides_reach_into_mappings_and_are_checked(tmp_path):
+    """``--set KEY=VALUE`` changes a setting without a near-copy of the config: dotted keys reach into mappings
+    (a single threshold grows per-family ones), values are YAML, and a bad one is refused like the file's own."""
+    path = write(tmp_path, {"datasets": ["d1"], "start_points": {"v": {"backbone": None}}, "threshold": 0.4,
+                            "train": {"lr": 1.5e-4, "batch_size": 8}})
+    cfg = load_config(path, ["train.lr=5e-5", "threshold.ner=0.7", "seeds=[1, 2]", "train.max_steps=300"])
+    assert cfg.train == {"lr": 5e-5, "batch_size": 8, "max_steps": 300} and cfg.seeds == (1, 2)
+    assert (cfg.threshold_for("ner"), cfg.threshold_for("re")) == (0.7, 0.4)
+    assert load_config(path).train["lr"] == 1.5e-4  # the file itself is untouched
+    for item, message in [("train.lr", "expected KEY=VALUE"), ("train..lr=1", "expected KEY=VALUE"),
+                          ("split.x=1", None), ("seeds=[1", "the value is not YAML"),
+                          ("datasets.x=1", "datasets is not a mapping")]:
+        with pytest.raises(ConfigError) as e:
+            load_config(path, [item])
+        assert message is None or f"--set {item!r}: {message}" in str(e.value)
+    with pytest.raises(ConfigError, match="train: unknown FinetuneArgs field"):
+        load_config(path, ["train.epoch=3"])
+    with pytest.raises(ConfigError, match="threshold must be a number between 0 and 1"):
+        load_config(path, ["threshold=2"])

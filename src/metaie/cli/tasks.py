@@ -142,17 +142,20 @@ def register(app: typer.Typer) -> None:
                   out: str = typer.Option("results", "--out", help="Results folder (re-running resumes)"),
                   report: bool = typer.Option(False, "--report", help="Only write the reports from every finished "
                                                                       "run in --out (runs nothing)"),
+                  overrides: list[str] = typer.Option([], "--set", help="KEY=VALUE over the config's settings, "
+                                                      "repeatable; dotted keys reach into mappings, values are "
+                                                      "YAML (e.g. --set train.lr=5e-5 --set threshold.ner=0.7)"),
                   threads: int | None = THREADS) -> None:
         """Run the few-shot / zero-shot benchmark; writes CSVs, results.md and PNG plots."""
         from ..evaluation.benchmark import report_only, run_benchmark
         from ..threads import set_threads
         set_threads(threads)  # a run's train.threads in the config still wins for its fine-tuning
         if report:
-            rows = report_only(out, config)
+            rows = report_only(out, config, overrides)
         elif config is None:
             raise ConfigError("--config is required (or --report to tabulate finished runs)")
         else:
-            rows = run_benchmark(config, out, log=typer.echo)
+            rows = run_benchmark(config, out, log=typer.echo, overrides=overrides)
         typer.echo(json.dumps({"runs": len(rows), "out": out}))
 
 

@@ -6,7 +6,7 @@ The config (YAML) is typed and checked on load: see ``metaie.evaluation.config``
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -187,13 +187,16 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def run_benchmark(config: str | Path, out: str | Path, log: Callable[[str], None] = print) -> list[dict]:
+def run_benchmark(config: str | Path, out: str | Path, log: Callable[[str], None] = print,
+                  overrides: Sequence[str] = ()) -> list[dict]:
     """Run (or resume) every run of a config; write CSVs, a Markdown table and plots under ``out``.
 
     Several processes started on the same config and ``out`` share the work: each run is claimed with a
     lock file, a process skips runs another live process holds, and the reports cover every finished run.
+    ``overrides`` are ``KEY=VALUE`` settings over the config file's (see ``load_config``).
     """
-    cfg = load_config(config)
+    cfg = load_config(config, overrides)
+    config = _named(config, overrides)
     out = Path(out)
     (out / "runs").mkdir(parents=True, exist_ok=True)
     runs = plan(cfg)
@@ -261,17 +264,25 @@ def _run_claimed(cfg: BenchmarkConfig, r: dict, path: Path, done: dict, log: Cal
     log(f"done    {key}  F1={row['f1']:.4f}  ({row['eval_seconds']}s eval)")
 
 
+def _named(config: str | Path, overrides: Sequence[str]) -> str:
+    """How reports name a config read with overrides: the command-line way to get it again."""
+    return " ".join([str(config), *(f"--set {o}" for o in overrides)])
+
+
 def finished_runs(out: str | Path) -> list[dict]:
     """Every finished run under ``out/runs``, whatever config planned it."""
     return [read_json(p) for p in sorted((Path(out) / "runs").glob("*.json"))]
 
 
-def report_only(out: str | Path, cfg_path: str | Path | None = None) -> list[dict]:
+def report_only(out: str | Path, cfg_path: str | Path | None = None, overrides: Sequence[str] = ()) -> list[dict]:
     """Write the reports from every finished run under ``out/runs`` (e.g. several configs' runs together)."""
     rows = finished_runs(out)
     if not rows:
         raise ConfigError(f"{Path(out) / 'runs'}: no finished runs to report")
-    cfg = load_config(cfg_path) if cfg_path else None
+    if overrides and not cfg_path:
+        raise ConfigError("--set needs --config: it changes that config's settings")
+    cfg = load_config(cfg_path, overrides) if cfg_path else None
+    cfg_path = _named(cfg_path, overrides) if cfg_path else None
     write_reports(rows, Path(out), cfg, config=str(cfg_path) if cfg_path else None,
                   planned=_planned(cfg, rows) if cfg else None, differing=_differing(cfg, rows) if cfg else None)
     return rows

@@ -26,6 +26,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -122,8 +123,13 @@ class BenchmarkConfig:
 _KEYS = ({f.name for f in fields(BenchmarkConfig)} - {"directory", "task_thresholds"})
 
 
-def load_config(path: str | Path) -> BenchmarkConfig:
-    """Read and check a benchmark config; every error names the file and the key."""
+def load_config(path: str | Path, overrides: Sequence[str] = ()) -> BenchmarkConfig:
+    """Read and check a benchmark config; every error names the file and the key.
+
+    ``overrides`` are ``KEY=VALUE`` settings over the file's (``--set`` on the command line): a dotted key
+    reaches into a mapping (``train.lr=5e-5``, ``threshold.ner=0.7``) and the value is read as YAML, so
+    ``seeds=[1,2]`` is a list. They are checked like the file's own keys.
+    """
     p = Path(path)
     try:
         raw = yaml.safe_load(p.read_text(encoding="utf-8"))
@@ -132,6 +138,8 @@ def load_config(path: str | Path) -> BenchmarkConfig:
     raw = {} if raw is None else raw
     if not isinstance(raw, dict):
         raise ConfigError(f"{p}: expected a mapping of settings, found a {type(raw).__name__}")
+    for item in overrides:
+        _override(raw, item)
     unknown = set(raw) - _KEYS
     if unknown:
         raise ConfigError(f"{p}: unknown key(s) {sorted(map(str, unknown))}; known: {sorted(_KEYS)}")
@@ -156,6 +164,33 @@ def load_config(path: str | Path) -> BenchmarkConfig:
         max_length=c.opt_int(raw, "max_length"), stride=c.opt_int(raw, "stride", low=0),
         data_root=c.opt_text(raw, "data_root"), device=c.opt_text(raw, "device"), zero_shot=zero,
         directory=str(p.parent))
+
+
+def _override(raw: dict, item: str) -> None:
+    """Apply one ``KEY=VALUE`` override to the raw settings (a dotted key reaches into mappings)."""
+    key, eq, text = item.partition("=")
+    parts = key.strip().split(".")
+    if not eq or not all(parts):
+        raise ConfigError(f"--set {item!r}: expected KEY=VALUE, e.g. train.lr=5e-5 or threshold.ner=0.7")
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise ConfigError(f"--set {item!r}: the value is not YAML ({e})") from None
+    if isinstance(value, str):  # YAML 1.1 reads 5e-5 (no dot) as text; on a command line it means the number
+        try:
+            value = float(value)
+        except ValueError:
+            pass
+    node = raw
+    for i, part in enumerate(parts[:-1]):
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            if part == "threshold" and isinstance(child, int | float) and i == 0:
+                child = node[part] = {"default": child}  # a single threshold grows per-family ones
+            else:
+                raise ConfigError(f"--set {item!r}: {'.'.join(parts[:i + 1])} is not a mapping (it is {child!r})")
+        node = child
+    node[parts[-1]] = value
 
 
 class _Checker:
