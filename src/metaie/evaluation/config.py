@@ -25,8 +25,9 @@
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+import contextlib
 from collections.abc import Sequence
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -177,10 +178,8 @@ def _override(raw: dict, item: str) -> None:
     except yaml.YAMLError as e:
         raise ConfigError(f"--set {item!r}: the value is not YAML ({e})") from None
     if isinstance(value, str):  # YAML 1.1 reads 5e-5 (no dot) as text; on a command line it means the number
-        try:
+        with contextlib.suppress(ValueError):
             value = float(value)
-        except ValueError:
-            pass
     node = raw
     for i, part in enumerate(parts[:-1]):
         child = node.setdefault(part, {})
