@@ -368,6 +368,12 @@ def test_benchmark_thresholds_per_family_and_sweep(tiny_tagger, tmp_path, capsys
         own = f"{r['settings']['threshold']:g}"
         assert sorted(r["by_threshold"]) == sorted({"0.1", "0.9", own})
         assert r["by_threshold"][own]["f1"] == r["f1"]
+    # the sweep decodes cached probabilities: each threshold scores as a fresh evaluation at it does
+    fresh = MetaIE.from_pretrained(meta)
+    for name, data in (("tiny_ner", TINY_NER), ("tiny_re", TINY_RE)):
+        for t in (0.1, 0.9):
+            ev = evaluate(fresh, data, "test", threshold=t, limit=3)["metrics"][runs[name]["metric"]]
+            assert runs[name]["by_threshold"][f"{t:g}"] == {k: ev[k] for k in ("f1", "precision", "recall")}
     # a lower threshold never finds fewer spans: recall at 0.1 is at least recall at 0.9
     assert all(r["by_threshold"]["0.1"]["recall"] >= r["by_threshold"]["0.9"]["recall"] for r in runs.values())
     md = (out / "results.md").read_text()

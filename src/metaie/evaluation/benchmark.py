@@ -13,6 +13,7 @@ from typing import Any
 
 from ..errors import ConfigError, MetaIEError
 from ..jsonl import read_json, write_json
+from ..model.cached import CachedModel
 from ..sources.human import RELATED
 from ..training.finetune import StartPoint, finetune
 from .config import BenchmarkConfig, load_config
@@ -143,11 +144,13 @@ def run_one(cfg: BenchmarkConfig, r: dict) -> dict:
     if cfg.extend_ratio is not None:  # the config's decoding over the model's own (fine-tuning is unchanged)
         model.config.extend_ratio = cfg.extend_ratio
     threshold = cfg.threshold_for(_task(cfg, r["dataset"]))
-    ev = evaluate(model, r["dataset"], cfg.split, root=cfg.data_root, threshold=threshold, limit=cfg.test_limit)
+    # a sweep decodes the same (label, text) pairs at every threshold: the network runs once for all of them
+    scorer = CachedModel(model) if cfg.sweep_thresholds else model
+    ev = evaluate(scorer, r["dataset"], cfg.split, root=cfg.data_root, threshold=threshold, limit=cfg.test_limit)
     m = ev["metrics"][ev["main"]]
     sweep = {}
     for t in sorted({*cfg.sweep_thresholds, threshold}) if cfg.sweep_thresholds else ():
-        mt = m if t == threshold else evaluate(model, r["dataset"], cfg.split, root=cfg.data_root, threshold=t,
+        mt = m if t == threshold else evaluate(scorer, r["dataset"], cfg.split, root=cfg.data_root, threshold=t,
                                                limit=cfg.test_limit)["metrics"][ev["main"]]
         sweep[f"{t:g}"] = {"f1": mt["f1"], "precision": mt["precision"], "recall": mt["recall"]}
     return {**r, **({"by_threshold": sweep} if sweep else {}), "task": ev["task"], "metric": ev["main"],
