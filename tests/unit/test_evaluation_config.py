@@ -114,3 +114,11 @@ def test_set_overrides_reach_into_mappings_and_are_checked(tmp_path):
         load_config(path, ["train.epoch=3"])
     with pytest.raises(ConfigError, match="threshold must be a number between 0 and 1"):
         load_config(path, ["threshold=2"])
+
+
+def test_scientific_notation_without_a_dot_is_a_number(tmp_path):
+    """``lr: 5e-5`` in the file (YAML 1.1 would read it as text) is the number, as on the command line."""
+    path = tmp_path / "b.yaml"
+    path.write_text("datasets: [d1]\nstart_points: {v: {backbone: null}}\ntrain: {lr: 5e-5}\n")
+    cfg = load_config(path)
+    assert cfg.train["lr"] == 5e-5 and cfg.datasets == ("d1",)

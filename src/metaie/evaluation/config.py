@@ -25,7 +25,7 @@
 """
 from __future__ import annotations
 
-import contextlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -124,6 +124,18 @@ class BenchmarkConfig:
 _KEYS = ({f.name for f in fields(BenchmarkConfig)} - {"directory", "task_thresholds"})
 
 
+class _Loader(yaml.SafeLoader):
+    """YAML as PyYAML reads it, except that ``5e-5`` (no dot: YAML 1.1 reads it as text) is the number."""
+
+
+_Loader.add_implicit_resolver("tag:yaml.org,2002:float", re.compile(r"^[-+]?[0-9][0-9_]*\.?[0-9_]*[eE][-+]?[0-9]+$"),
+                              list("-+0123456789"))
+
+
+def _yaml(text: str) -> Any:
+    return yaml.load(text, Loader=_Loader)  # noqa: S506  (a SafeLoader subclass)
+
+
 def load_config(path: str | Path, overrides: Sequence[str] = ()) -> BenchmarkConfig:
     """Read and check a benchmark config; every error names the file and the key.
 
@@ -133,7 +145,7 @@ def load_config(path: str | Path, overrides: Sequence[str] = ()) -> BenchmarkCon
     """
     p = Path(path)
     try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+        raw = _yaml(p.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
         raise ConfigError(f"{p}: cannot read benchmark config ({e})") from None
     raw = {} if raw is None else raw
@@ -174,12 +186,9 @@ def _override(raw: dict, item: str) -> None:
     if not eq or not all(parts):
         raise ConfigError(f"--set {item!r}: expected KEY=VALUE, e.g. train.lr=5e-5 or threshold.ner=0.7")
     try:
-        value = yaml.safe_load(text)
+        value = _yaml(text)
     except yaml.YAMLError as e:
         raise ConfigError(f"--set {item!r}: the value is not YAML ({e})") from None
-    if isinstance(value, str):  # YAML 1.1 reads 5e-5 (no dot) as text; on a command line it means the number
-        with contextlib.suppress(ValueError):
-            value = float(value)
     node = raw
     for i, part in enumerate(parts[:-1]):
         child = node.setdefault(part, {})
